@@ -1,0 +1,57 @@
+"""Validation of the values users pass as ids and flags, before any request is sent.
+
+Values often come from templates (``{{ params.x }}``, ``xcom_pull``) and so arrive as
+``uuid.UUID`` objects, strings with stray whitespace, or rendered ``"True"``/``"False"``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from qovery_airflow.errors import QoveryInvalidInputError
+
+_EXAMPLE_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+
+def canonical_id(value: object, name: str) -> str:
+    """Return ``value`` as a canonical lower-case UUID string, or raise naming ``name``."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise QoveryInvalidInputError(
+            f"{name} must be a Qovery id (a UUID string such as {_EXAMPLE_ID}), "
+            f"got {type(value).__name__} {value!r}."
+        )
+    text = value.strip()
+    if not text:
+        raise QoveryInvalidInputError(
+            f"{name} is empty. If it comes from a template, check that the template renders "
+            "a value (the DAG param is set, the upstream task pushed the XCom)."
+        )
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise QoveryInvalidInputError(
+            f"{name} must be a Qovery id (a UUID such as {_EXAMPLE_ID}), got {text!r}."
+        ) from None
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def coerce_bool(value: object, name: str) -> bool:
+    """Return ``value`` as a bool, accepting the strings a template renders for booleans."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise QoveryInvalidInputError(
+        f"{name} must be a boolean (True or False), got {type(value).__name__} {value!r}."
+    )

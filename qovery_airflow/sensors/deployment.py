@@ -1,0 +1,135 @@
+"""``QoveryDeploymentSensor``: wait for an environment's deployment to reach a final state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+
+from qovery_airflow.errors import (
+    QoveryDeploymentCancelledError,
+    QoveryDeploymentFailedError,
+    QoveryDeploymentTimeoutError,
+    QoveryError,
+)
+from qovery_airflow.hooks.qovery import QoveryHook
+from qovery_airflow.ids import canonical_id
+from qovery_airflow.polling import poll
+from qovery_airflow.statuses import Action, Outcome
+from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
+from qovery_airflow.watch import WatchSpec, build_result
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class QoveryDeploymentSensor(BaseSensorOperator):
+    """Wait until an environment, or some of its services, reaches a final state.
+
+    Succeeds when the current (or last) deployment ended in the success state of
+    ``action`` (``DEPLOYED`` for ``DEPLOY``); fails at once on a failure or cancelled
+    state. Works in ``poke`` and ``reschedule`` mode, and deferred (``deferrable=True``).
+    Pushes the same result dict as the deploy operators (XCom ``return_value``).
+
+    :param environment_id: The environment to watch (templated).
+    :param service_ids: Watch only these services (templated); default: the environment.
+    :param action: The action whose success state counts: DEPLOY, RESTART, STOP or DELETE.
+    :param deferrable: Wait in the triggerer; defaults to ``[operators] default_deferrable``.
+    :param qovery_conn_id: The Airflow connection of type ``qovery``.
+
+    .. seealso:: docs/sensors.md
+    """
+
+    template_fields: Sequence[str] = ("environment_id", "service_ids")
+
+    def __init__(
+        self,
+        *,
+        environment_id: Any,
+        service_ids: Any = None,
+        action: str = "DEPLOY",
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        qovery_conn_id: str = QoveryHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.environment_id = environment_id
+        self.service_ids = service_ids
+        self.action = Action(str(action).upper()).value
+        self.deferrable = deferrable
+        self.qovery_conn_id = qovery_conn_id
+        self._result: dict[str, Any] | None = None
+
+    @cached_property
+    def hook(self) -> QoveryHook:
+        return QoveryHook(qovery_conn_id=self.qovery_conn_id)
+
+    def _spec(self, deadline: float | None = None) -> WatchSpec:
+        ids = self.service_ids
+        if isinstance(ids, str):
+            ids = [ids]
+        return WatchSpec(
+            environment_id=canonical_id(self.environment_id, "environment_id"),
+            service_ids=None
+            if ids is None
+            else [canonical_id(v, f"service_ids[{i}]") for i, v in enumerate(ids)],
+            action=self.action,
+            deadline=deadline,
+        )
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        spec = self._spec(deadline=time.time() + self.timeout)
+        if self.poke(context):
+            return self._result
+        self.defer(
+            trigger=QoveryDeploymentTrigger(
+                watch=spec.to_dict(),
+                qovery_conn_id=self.qovery_conn_id,
+                poll_interval=self.poke_interval,
+                cancel_on_kill=False,
+            ),
+            method_name="execute_complete",
+        )
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        spec = self._spec()
+        observation = poll(self.hook.client, spec, None)
+        self.log.info("Environment %s: %s", spec.environment_id, observation.state)
+        if not observation.outcome.is_final:
+            return False
+        self._result = build_result(spec, observation)
+        self._raise_unless_success(self._result)
+        return PokeReturnValue(is_done=True, xcom_value=self._result)
+
+    def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
+        if not isinstance(event, Mapping) or event.get("status") not in ("final", "timeout"):
+            raise QoveryError(f"Waiting for the Qovery deployment failed: {event!r}")
+        result = dict(event.get("result") or {})
+        if event["status"] == "timeout":
+            raise QoveryDeploymentTimeoutError(
+                f"Environment {result.get('environment_id')} was still {result.get('state')} "
+                f"after {self.timeout:.0f} s.",
+                result=result,
+            )
+        self._raise_unless_success(result)
+        return result
+
+    def _raise_unless_success(self, result: dict[str, Any]) -> None:
+        outcome = result.get("outcome")
+        if outcome == Outcome.SUCCESS.value:
+            return
+        failed = [
+            f"{s.get('name') or s['id']}={s.get('state')}" for s in result.get("services", [])
+        ]
+        message = (
+            f"Environment {result.get('environment_id')} ended {result.get('state')} "
+            f"(services: {', '.join(failed) or 'n/a'})."
+        )
+        if outcome == Outcome.CANCELLED.value:
+            raise QoveryDeploymentCancelledError(message, result=result)
+        raise QoveryDeploymentFailedError(message, result=result)

@@ -1,0 +1,189 @@
+"""Deciding, from one status snapshot, where a deployment stands. No I/O here.
+
+The operators, the sensor and the trigger all poll through ``observe``: it tells the
+deployment this task started from the previous one (Qovery's status can still show the
+last run right after a trigger), classifies states through ``qovery_airflow.statuses`` and
+builds the result that lands in XCom, the same whether the task deferred or not.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from qovery_airflow.models import DeploymentRequestStatus, EnvironmentStatuses, ServiceStatus
+from qovery_airflow.statuses import Action, Outcome, classify, is_known
+
+
+@dataclass(frozen=True)
+class WatchSpec:
+    """What to wait for; plain JSON values so it crosses into the trigger unchanged.
+
+    ``baseline_*`` describe the environment's last deployment *before* this task triggered
+    one; a final state only counts once the status shows a newer run (or the deployment
+    request this task created has ended). Without a baseline (the sensor), the current
+    deployment's outcome counts.
+    """
+
+    environment_id: str
+    service_ids: list[str] | None = None
+    action: str = Action.DEPLOY.value
+    has_baseline: bool = False
+    baseline_execution_id: str | None = None
+    baseline_date: str | None = None
+    deployment_request_id: str | None = None
+    started_at: float = field(default_factory=time.time)
+    deadline: float | None = None
+    service_names: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> WatchSpec:
+        return cls(**values)
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        if self.deadline is None:
+            return None
+        return self.deadline - (time.time() if now is None else now)
+
+
+@dataclass(frozen=True)
+class ServiceObservation:
+    id: str
+    name: str | None
+    type: str | None
+    state: str | None
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Where the watched deployment stands after one poll."""
+
+    outcome: Outcome
+    state: str | None
+    execution_id: str | None
+    new_run_seen: bool
+    services: list[ServiceObservation]
+    unknown_states: frozenset[str]
+
+    @property
+    def summary(self) -> tuple[Any, ...]:
+        """What changes are logged on: the state and each service's state."""
+        return (self.state, self.execution_id, tuple((s.id, s.state) for s in self.services))
+
+
+def observe(
+    spec: WatchSpec,
+    statuses: EnvironmentStatuses,
+    request_status: DeploymentRequestStatus | None = None,
+) -> Observation:
+    """Classify one status snapshot for ``spec``."""
+    action = Action(spec.action)
+    env = statuses.environment
+    state = env.last_deployment_state or env.state
+    new_run = _is_new_run(spec, env.last_deployment_id, env.last_deployment_date)
+    request_ended = request_status is not None and classify(request_status.status).is_final
+    types = _service_types(statuses)
+    watched = [
+        s for s in statuses.services() if spec.service_ids is None or s.id in spec.service_ids
+    ]
+    services = [
+        ServiceObservation(
+            id=s.id,
+            name=spec.service_names.get(s.id),
+            type=types.get(s.id),
+            state=s.state,
+            outcome=classify(s.state, action),
+        )
+        for s in watched
+    ]
+    unknown = frozenset(
+        x for x in [state, env.state, *(s.state for s in watched)] if x and not is_known(x)
+    )
+
+    if not (new_run or request_ended):
+        outcome = Outcome.IN_PROGRESS
+    elif spec.service_ids is not None:
+        outcome = _combine([s.outcome for s in services], len(spec.service_ids))
+    else:
+        outcome = classify(state, action)
+    if outcome is Outcome.NOT_STARTED:
+        outcome = Outcome.IN_PROGRESS
+    return Observation(
+        outcome=outcome,
+        state=state,
+        execution_id=env.last_deployment_id,
+        new_run_seen=new_run or request_ended,
+        services=services,
+        unknown_states=unknown,
+    )
+
+
+def _is_new_run(spec: WatchSpec, execution_id: str | None, date: datetime | None) -> bool:
+    if not spec.has_baseline:
+        return True
+    if execution_id and execution_id != spec.baseline_execution_id:
+        return True
+    if date is not None and spec.baseline_date is not None:
+        return date > datetime.fromisoformat(spec.baseline_date.replace("Z", "+00:00"))
+    return date is not None and spec.baseline_date is None
+
+
+def _combine(outcomes: list[Outcome], expected: int) -> Outcome:
+    """The outcome of several services: any failure or cancel decides, else all must pass."""
+    if Outcome.FAILURE in outcomes:
+        return Outcome.FAILURE
+    if Outcome.CANCELLED in outcomes:
+        return Outcome.CANCELLED
+    if len(outcomes) >= expected and all(o is Outcome.SUCCESS for o in outcomes):
+        return Outcome.SUCCESS
+    return Outcome.IN_PROGRESS
+
+
+def _service_types(statuses: EnvironmentStatuses) -> dict[str, str]:
+    groups: dict[str, list[ServiceStatus]] = {
+        "APPLICATION": statuses.applications,
+        "CONTAINER": statuses.containers,
+        "JOB": statuses.jobs,
+        "DATABASE": statuses.databases,
+        "HELM": statuses.helms,
+        "TERRAFORM": statuses.terraforms,
+        "AGENTIC_WORKFLOW": statuses.agentic_workflows or [],
+    }
+    return {s.id: kind for kind, items in groups.items() for s in items}
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def build_result(
+    spec: WatchSpec,
+    observation: Observation | None,
+    *,
+    finished_at: float | None = None,
+    timed_out: bool = False,
+) -> dict[str, Any]:
+    """The XCom value of a deployment, identical for the blocking and deferrable paths."""
+    finished_at = time.time() if finished_at is None else finished_at
+    services = observation.services if observation else []
+    return {
+        "environment_id": spec.environment_id,
+        "deployment_request_id": spec.deployment_request_id,
+        "execution_id": observation.execution_id
+        if observation and observation.new_run_seen
+        else None,
+        "state": observation.state if observation else None,
+        "outcome": "timeout" if timed_out else (observation.outcome.value if observation else None),
+        "started_at": iso(spec.started_at),
+        "finished_at": iso(finished_at),
+        "duration_seconds": round(finished_at - spec.started_at, 3),
+        "services": [
+            {"id": s.id, "name": s.name, "type": s.type, "state": s.state} for s in services
+        ],
+    }

@@ -1,0 +1,76 @@
+"""Shared fixtures: a throwaway Airflow home and DB, the fake Qovery API, DAG runs.
+
+Airflow reads its configuration when first imported, so the environment is set here,
+at import time, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="qovery-airflow-tests-")
+os.environ.update(
+    AIRFLOW_HOME=_AIRFLOW_HOME,
+    AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags_examples"),
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{_AIRFLOW_HOME}/airflow.db",
+    AIRFLOW__CORE__UNIT_TEST_MODE="False",
+)
+for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_proxy, None)
+
+import json  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+from qovery_airflow.testing import ADMIN_TOKEN, SEED_PATH, FakeQoveryAPI  # noqa: E402
+
+CANARY_TOKEN = "canary-3f9a1c-QOVERY-TOKEN-must-never-show"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _airflow_home() -> Iterator[str]:
+    yield _AIRFLOW_HOME
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Create Airflow's metadata DB once; only DAG-run tests need it."""
+    from airflow.utils.db import initdb
+
+    initdb()
+
+
+@pytest.fixture(scope="session")
+def _fake_server() -> Iterator[FakeQoveryAPI]:
+    with FakeQoveryAPI(seed=SEED_PATH, strict=True, step_seconds=0.05) as api:
+        yield api
+
+
+@pytest.fixture
+def fake_api(_fake_server: FakeQoveryAPI) -> Iterator[FakeQoveryAPI]:
+    """The fake Qovery API, reset to its seed; fails the test on any spec violation."""
+    _fake_server.reset()
+    yield _fake_server
+    assert _fake_server.violations == [], "the fake saw requests or responses off the spec"
+
+
+def connection_json(url: str, token: str = ADMIN_TOKEN, **extra: Any) -> str:
+    conn: dict[str, Any] = {"conn_type": "qovery", "host": url, "password": token}
+    if extra:
+        conn["extra"] = extra
+    return json.dumps(conn)
+
+
+@pytest.fixture
+def qovery_conn(fake_api: FakeQoveryAPI, monkeypatch: pytest.MonkeyPatch) -> FakeQoveryAPI:
+    """``qovery_default`` points at the fake API with its admin token."""
+    monkeypatch.setenv("AIRFLOW_CONN_QOVERY_DEFAULT", connection_json(fake_api.url))
+    return fake_api

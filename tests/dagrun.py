@@ -1,0 +1,61 @@
+"""Run DAGs for real with ``dag.test()`` and read what their tasks left behind."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "dags_examples"
+
+
+def load_example(filename: str, dag_id: str) -> DAG:
+    """Import an example DAG file the way the DAG processor would."""
+    spec = importlib.util.spec_from_file_location(f"example_{dag_id}", EXAMPLES / filename)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dag = getattr(module, "dag", None)
+    assert isinstance(dag, DAG) and dag.dag_id == dag_id
+    return dag
+
+
+def run_dag(dag: DAG, **test_kwargs: Any) -> Any:
+    """Serialize ``dag`` into the metadata DB and run it in-process; return the DagRun.
+
+    Tasks run for real (templates, XCom, deferral through the trigger run inline).
+    ``dag.test()`` does not raise when a task fails: check ``dag_run.state``.
+    """
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    from airflow.utils.session import create_session
+
+    DagBundlesManager().sync_bundles_to_db()
+    with create_session() as session:
+        update_dag_parsing_results_in_db(
+            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session
+        )
+    return dag.test(**test_kwargs)
+
+
+def task_states(dag_run: Any) -> dict[str, str | None]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {
+            ti.task_id: (str(ti.state.value) if ti.state else None)
+            for ti in dag_run.get_task_instances(session=session)
+        }
+
+
+def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
+    """The XCom value a task of ``dag_run`` pushed under ``key``."""
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = dag_run.get_task_instance(task_id, session=session)
+        assert ti is not None, f"no task instance {task_id}"
+        return ti.xcom_pull(task_ids=task_id, key=key, session=session)
