@@ -74,3 +74,26 @@ def qovery_conn(fake_api: FakeQoveryAPI, monkeypatch: pytest.MonkeyPatch) -> Fak
     """``qovery_default`` points at the fake API with its admin token."""
     monkeypatch.setenv("AIRFLOW_CONN_QOVERY_DEFAULT", connection_json(fake_api.url))
     return fake_api
+
+
+class RunOutput:
+    """Everything a DAG run printed: Python logging and the task runner's own output."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]):
+        self._caplog = caplog
+        self._capfd = capfd
+        self._seen = ""
+
+    @property
+    def text(self) -> str:
+        out, err = self._capfd.readouterr()
+        self._seen += out + err
+        return self._caplog.text + self._seen
+
+
+@pytest.fixture
+def run_output(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> RunOutput:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    return RunOutput(caplog, capfd)

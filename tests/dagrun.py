@@ -46,7 +46,7 @@ def task_states(dag_run: Any) -> dict[str, str | None]:
 
     with create_session() as session:
         return {
-            ti.task_id: (str(ti.state.value) if ti.state else None)
+            ti.task_id: (str(ti.state) if ti.state else None)
             for ti in dag_run.get_task_instances(session=session)
         }
 

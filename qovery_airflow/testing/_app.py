@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from qovery_airflow.testing._contract import Contract
+from qovery_airflow.testing._contract import Contract, Incoming
 from qovery_airflow.testing._deployments import DeploymentEngine
 from qovery_airflow.testing._faults import Fault, FaultBook, error_body
 from qovery_airflow.testing._routes import (
@@ -132,8 +132,10 @@ class FakeApp:
         if path.startswith(_ADMIN_PREFIX):
             return self._admin(method, path, raw)
 
-        reply = self._serve(method, path, query, headers, raw)
-        self._record(method, path, query, raw, reply)
+        content_type = _header(headers, "content-type") or ""
+        incoming = Incoming(method, path, query, headers, raw or None, content_type)
+        reply = self._serve(incoming)
+        self._record(incoming, reply)
         log.info(
             "%s %s -> %s (%.0f ms)",
             method,
@@ -143,18 +145,16 @@ class FakeApp:
         )
         return reply
 
-    def _serve(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes
-    ) -> Reply:
+    def _serve(self, incoming: Incoming) -> Reply:
+        method, path = incoming.method, incoming.path
         fault = self.faults.take(method, path)
         if fault is not None:
-            if fault.kind == "latency":
-                time.sleep(fault.seconds)
-            else:
-                return self._fault_reply(fault, method, path, query, headers, raw)
+            if fault.kind != "latency":
+                return self._fault_reply(fault, incoming)
+            time.sleep(fault.seconds)
 
         try:
-            token = self._authenticate(method, headers)
+            token = self._authenticate(method, incoming.headers)
             route_match = find_route(method, path)
         except ApiError as error:
             return json_reply(error.status, error_body(error.status, error.message))
@@ -163,31 +163,31 @@ class FakeApp:
             return json_reply(404, error_body(404, message))
         route, params = route_match
 
-        content_type = _header(headers, "content-type") or ""
-        problems = self.contract.check_request(method, path, query, headers, raw or None, content_type)
+        problems = self.contract.check_request(incoming)
         if problems and self.strict:
             for problem in problems:
                 self._violation(f"request {method} {path}: {problem}")
-            return self._error(method, path, query, headers, 400, "; ".join(problems))
+            return self._error(incoming, 400, "; ".join(problems))
         for problem in problems:
             log.warning("Request %s %s breaks the spec: %s", method, path, problem)
 
+        raw = incoming.body or b""
         try:
             check_path_ids(params)
             body = json.loads(raw) if raw.strip() else None
         except ApiError as error:
-            return self._error(method, path, query, headers, error.status, error.message)
+            return self._error(incoming, error.status, error.message)
         except ValueError as error:
-            return self._error(method, path, query, headers, 400, f"invalid JSON body: {error}")
+            return self._error(incoming, 400, f"invalid JSON body: {error}")
 
-        call = Call(params, query, body, bool(raw.strip()), token, self.clock())
+        call = Call(params, incoming.query, body, bool(raw.strip()), token, self.clock())
         try:
             with self.backend.world.lock:
                 self.backend.engine.advance(call.now)
                 answer = route.handler(self.backend, call)
         except ApiError as error:
-            return self._error(method, path, query, headers, error.status, error.message)
-        return self._answer(method, path, query, headers, answer)
+            return self._error(incoming, error.status, error.message)
+        return self._answer(incoming, answer)
 
     def _authenticate(self, method: str, headers: dict[str, str]) -> Token:
         value = _header(headers, "authorization") or ""
@@ -202,61 +202,39 @@ class FakeApp:
             raise ApiError(403, f"token '{token.name}' is read-only: {method} is forbidden")
         return token
 
-    def _answer(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        answer: Answer,
-    ) -> Reply:
+    def _answer(self, incoming: Incoming, answer: Answer) -> Reply:
         reply = json_reply(answer.status, answer.body)
         if not answer.exempt:
             problems = self.contract.check_response(
-                method, path, query, headers, reply.status, reply.body or None, reply.content_type
+                incoming, reply.status, reply.body or None, reply.content_type
             )
             for problem in problems:
-                self._violation(f"response {method} {path} {reply.status}: {problem}")
+                self._violation(
+                    f"response {incoming.method} {incoming.path} {reply.status}: {problem}"
+                )
         return reply
 
-    def _error(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        status: int,
-        message: str,
-    ) -> Reply:
+    def _error(self, incoming: Incoming, status: int, message: str) -> Reply:
         """A refusal; checked against the spec only where the spec documents that status.
 
         Some refusals Qovery really sends are missing from the spec (400 on deleting a
         stage that still holds services, for one), so an undocumented status is no finding.
         """
         reply = json_reply(status, error_body(status, message))
-        if self.contract.declares_status(method, path, status):
+        if self.contract.declares_status(incoming, status):
             problems = self.contract.check_response(
-                method, path, query, headers, status, reply.body, reply.content_type
+                incoming, status, reply.body, reply.content_type
             )
             for problem in problems:
-                self._violation(f"response {method} {path} {status}: {problem}")
+                self._violation(f"response {incoming.method} {incoming.path} {status}: {problem}")
         return reply
 
-    def _fault_reply(
-        self,
-        fault: Fault,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        raw: bytes,
-    ) -> Reply:
+    def _fault_reply(self, fault: Fault, incoming: Incoming) -> Reply:
         if fault.kind == "status":
-            reply = json_reply(fault.status_code, fault.body, fault.headers)
-            if not isinstance(fault.body, (dict, list)) and fault.body is not None:
-                reply = Reply(fault.status_code, str(fault.body).encode(), "text/plain")
-                reply.headers.update(fault.headers)
-            return reply
+            if fault.body is None or isinstance(fault.body, (dict, list)):
+                return json_reply(fault.status_code, fault.body, fault.headers)
+            text = fault.body if isinstance(fault.body, bytes) else str(fault.body).encode()
+            return Reply(fault.status_code, text, "text/plain; charset=utf-8", dict(fault.headers))
         if fault.kind == "reset":
             return Reply(0, mode="reset")
         if fault.kind == "not_json":
@@ -264,22 +242,21 @@ class FakeApp:
         if fault.kind == "empty":
             return Reply(fault.status_code, b"", "")
         # Truncated: the start of the genuine answer, cut short by the transport.
-        genuine = self._serve(method, path, query, headers, raw)
-        body = genuine.body or b'{"results":[]}'
-        genuine.body = body
+        genuine = self._serve(incoming)
+        genuine.body = genuine.body or b'{"results":[]}'
         genuine.mode = "truncated"
         return genuine
 
-    def _record(
-        self, method: str, path: str, query: dict[str, str], raw: bytes, reply: Reply
-    ) -> None:
+    def _record(self, incoming: Incoming, reply: Reply) -> None:
+        raw = incoming.body or b""
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
         status = reply.status if reply.mode != "reset" else 0
+        record = RecordedRequest(incoming.method, incoming.path, incoming.query, body, status)
         with self._log_lock:
-            self._requests.append(RecordedRequest(method, path, query, body, status))
+            self._requests.append(record)
 
     # -- admin routes ------------------------------------------------------------------
 
@@ -322,4 +299,3 @@ def _header(headers: dict[str, str], name: str) -> str | None:
         if key.lower() == name:
             return value
     return None
-

@@ -31,10 +31,22 @@ def load_spec() -> OpenAPI:
             from openapi_core import Config, OpenAPI  # noqa: PLC0415
 
             with SPEC_PATH.open("rb") as stream:
-                spec_dict = yaml.load(stream, Loader=yaml.CSafeLoader)  # noqa: S506
+                spec_dict = yaml.load(stream, Loader=yaml.CSafeLoader)
             # Validating the spec document itself takes ~5 s and it is vendored unmodified.
             _loaded = OpenAPI.from_dict(spec_dict, config=Config(spec_validator_cls=None))
         return _loaded
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The parts of an HTTP request the contract checks need."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes | None
+    content_type: str
 
 
 @dataclass
@@ -92,21 +104,13 @@ class Contract:
         self._openapi = load_spec()
         self._lock = threading.Lock()
 
-    def check_request(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: bytes | None,
-        content_type: str,
-    ) -> list[str]:
+    def check_request(self, incoming: Incoming) -> list[str]:
         """Return the ways the request breaks the spec; missing credentials are not counted."""
         from openapi_core.validation.request.exceptions import (  # noqa: PLC0415
             SecurityValidationError,
         )
 
-        request = self._request(method, path, query, headers, body, content_type)
+        request = self._request(incoming, with_body=True)
         with self._lock:
             try:
                 self._openapi.validate_request(request)
@@ -114,61 +118,54 @@ class Contract:
                 # Bad or missing credentials get a 401 from the fake; they are not a
                 # contract mismatch worth failing a test on.
                 return []
-            except Exception as error:  # noqa: BLE001 - every openapi-core error is a finding
+            except Exception as error:
                 return [_describe(error)]
         return []
 
     def check_response(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        status: int,
-        body: bytes | None,
-        content_type: str,
+        self, incoming: Incoming, status: int, body: bytes | None, content_type: str
     ) -> list[str]:
         """Return the ways the response breaks the spec for that operation and status."""
-        request = self._request(method, path, query, headers, None, "")
+        request = self._request(incoming, with_body=False)
         response = _Response(status, body, content_type)
         with self._lock:
             try:
-                self._openapi.validate_response(request, response)  # type: ignore[arg-type]
-            except Exception as error:  # noqa: BLE001 - every openapi-core error is a finding
+                self._openapi.validate_response(request, response)
+            except Exception as error:
                 return [_describe(error)]
         return []
 
-    def declares_status(self, method: str, path: str, status: int) -> bool:
+    def declares_status(self, incoming: Incoming, status: int) -> bool:
         """Whether the operation documents this status code at all."""
         from openapi_core.templating.responses.exceptions import (  # noqa: PLC0415
             ResponseNotFound,
         )
 
-        request = self._request(method, path, {}, {"Authorization": "Token x"}, None, "")
-        response = _Response(status, None, "")
+        request = self._request(incoming, with_body=False)
         with self._lock:
             try:
-                self._openapi.validate_response(request, response)  # type: ignore[arg-type]
+                self._openapi.validate_response(request, _Response(status, None, ""))
             except ResponseNotFound:
                 return False
-            except Exception:  # noqa: BLE001 - other findings mean the status was found
+            except Exception:
+                # Any other finding means the status itself was found.
                 return True
         return True
 
     @staticmethod
-    def _request(
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: bytes | None,
-        content_type: str,
-    ) -> Any:
+    def _request(incoming: Incoming, *, with_body: bool) -> Any:
         from openapi_core.datatypes import RequestParameters  # noqa: PLC0415
         from werkzeug.datastructures import Headers, ImmutableMultiDict  # noqa: PLC0415
 
-        request = _Request(method.lower(), path, body, content_type.lower())
+        request = _Request(
+            incoming.method.lower(),
+            incoming.path,
+            incoming.body if with_body else None,
+            incoming.content_type.lower() if with_body else "",
+        )
         request.parameters = RequestParameters(
-            query=ImmutableMultiDict(query), header=Headers(headers), cookie=ImmutableMultiDict()
+            query=ImmutableMultiDict(incoming.query),
+            header=Headers(incoming.headers),
+            cookie=ImmutableMultiDict(),
         )
         return request

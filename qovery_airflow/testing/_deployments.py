@@ -265,7 +265,8 @@ class DeploymentEngine:
 
     def _settle(self, request: DeploymentRequest) -> None:
         """Write a finished request's results into the env and service records."""
-        assert request.started_at is not None and request.ended_at is not None
+        assert request.started_at is not None
+        assert request.ended_at is not None
         for run in request.runs():
             if run.start is None:
                 continue  # its stage never ran: the service stays as it was
@@ -395,9 +396,9 @@ class DeploymentEngine:
     ) -> dict[str, Any]:
         """`Status` of one service; stale like the env's right after a trigger."""
         snapshot = self._snapshots.get(service.environment_id)
-        if not fresh and snapshot is not None and now < snapshot.until:
-            if service.id in snapshot.services:
-                return copy.deepcopy(snapshot.services[service.id])
+        stale = not fresh and snapshot is not None and now < snapshot.until
+        if stale and snapshot is not None and service.id in snapshot.services:
+            return copy.deepcopy(snapshot.services[service.id])
         env = self.world.environment(service.environment_id)
         state, action_status = service.state, service.action_status
         execution_id, deployed_at = service.execution_id, service.last_deployment_date
@@ -420,8 +421,7 @@ class DeploymentEngine:
                 "status": action_status,
                 "sub_action": "NONE",
             },
-            "is_part_last_deployment": execution_id is not None
-            and execution_id == current_env_run,
+            "is_part_last_deployment": execution_id is not None and execution_id == current_env_run,
             "deployment_requests_count": len(including),
             "deployment_request_id": waiting[0].id if waiting else None,
             "steps": {
@@ -468,7 +468,9 @@ class DeploymentEngine:
             "stages": stages,
         }
 
-    def _queued_service(self, service_id: str, run: ServiceRun | None, now: float) -> dict[str, Any]:
+    def _queued_service(
+        self, service_id: str, run: ServiceRun | None, now: float
+    ) -> dict[str, Any]:
         service = self.world.services[service_id]
         body: dict[str, Any] = {
             "identifier": {
@@ -541,7 +543,10 @@ class DeploymentEngine:
             body = {
                 "type": "error" if error else "info",
                 "timestamp": iso(at),
-                "details": {**details, "stage": {"step": step, "id": stage.stage_id, "name": stage.stage_name}},
+                "details": {
+                    **details,
+                    "stage": {"step": step, "id": stage.stage_id, "name": stage.stage_name},
+                },
                 "message": {"safe_message": text, "full_details": text},
                 "error": error,
             }

@@ -26,9 +26,7 @@ class Fault:
     seconds: float = 0.0
 
     @classmethod
-    def status(
-        cls, code: int, body: Any = None, headers: dict[str, str] | None = None
-    ) -> Fault:
+    def status(cls, code: int, body: Any = None, headers: dict[str, str] | None = None) -> Fault:
         """Answer `code` instead; `body` None gives a Qovery-like error JSON."""
         if body is None:
             body = error_body(code, "Injected fault from the fake Qovery API")

@@ -179,7 +179,9 @@ def _json_type(value: Any) -> str:
 
 def list_organizations(backend: Backend, call: Call) -> Answer:
     world = backend.world
-    return Answer(200, {"results": [world.render_organization(o) for o in world.organizations.values()]})
+    return Answer(
+        200, {"results": [world.render_organization(o) for o in world.organizations.values()]}
+    )
 
 
 def list_projects(backend: Backend, call: Call) -> Answer:

@@ -83,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._dispatch()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         # The app already logs one line per request with its outcome.
         log.debug("%s " + format, self.address_string(), *args)
 
@@ -103,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _read_chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
             if size == 0:
@@ -136,9 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Abort the connection: SO_LINGER 0 makes close() send RST instead of FIN."""
         self.close_connection = True
         with contextlib.suppress(OSError):
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         # The stream objects hold references to the socket; close them all so the
         # descriptor is released now and the kernel sends the RST.
         with contextlib.suppress(OSError):

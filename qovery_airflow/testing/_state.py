@@ -13,7 +13,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 SEED_PATH = Path(__file__).parent / "data" / "seed.json"
 
@@ -33,6 +33,9 @@ DEFAULT_STAGES = (
 _ID_NAMESPACE = uuid.UUID("0a0e0000-0000-4000-8000-00000000fa4e")
 
 ICON_BASE = "app://qovery-console/"
+
+
+_Record = TypeVar("_Record")
 
 
 class ApiError(Exception):
@@ -290,8 +293,7 @@ class World:
         if stage.environment_id != reference.environment_id:
             raise ApiError(
                 400,
-                f"deployment stages {stage_id} and {reference_id} belong to different "
-                "environments",
+                f"deployment stages {stage_id} and {reference_id} belong to different environments",
             )
         if stage_id == reference_id:
             return
@@ -421,7 +423,7 @@ class World:
         }
 
 
-def _find(table: dict[str, Any], record_id: str, kind: str) -> Any:
+def _find(table: dict[str, _Record], record_id: str, kind: str) -> _Record:
     record = table.get(record_id)
     if record is None:
         raise ApiError(404, f"{kind} {record_id} not found")
@@ -482,6 +484,11 @@ def _render_application(service: Service) -> dict[str, Any]:
     }
 
 
+# Containers and jobs would also pass as an Application in the spec's oneOf of
+# GET /environment/{id}/services; a null git_repository (Application wants an object there)
+# keeps exactly one branch matching, for clients that do not read the discriminator.
+
+
 def _render_container(service: Service) -> dict[str, Any]:
     tag = service.deployed_version.get("image_tag") or service.version.get("image_tag", "latest")
     return {
@@ -498,6 +505,7 @@ def _render_container(service: Service) -> dict[str, Any]:
         "arguments": [],
         "storage": [],
         "ports": [],
+        "git_repository": None,
     }
 
 
@@ -540,6 +548,7 @@ def _render_job(service: Service) -> dict[str, Any]:
         "source": source,
         "healthchecks": {},
         "max_nb_restart": 0,
+        "git_repository": None,
         "max_duration_seconds": 300,
         "job_type": service.job_type,
     }
