@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m dags_examples.demo
+	$(BIN)/python dags_examples/_demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check qovery_airflow tests dags_examples benchmarks

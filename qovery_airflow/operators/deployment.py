@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 #: The task state store key holding the deployment a try started, so a retry waits for it.
 STATE_STORE_KEY = "qovery_deployment"
+
+#: The XCom key of the plan, pushed before deploying (the result holds it too).
+PLAN_XCOM_KEY = "qovery_plan"
 
 #: Version fields a service of each type accepts in ``POST /environment/{id}/service/deploy``.
 VERSION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -124,6 +128,7 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         services = self.hook.list_services(environment_id)
         self._prepare(services)
         plan = self._plan(environment_id, services)
+        context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=plan)
         self.log.info("Deployment plan of environment %s:\n%s", environment_id, format_plan(plan))
         if self.plan_only:
             self.log.info("dry_run is set: nothing was deployed.")
@@ -148,14 +153,11 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
                     cancel_on_kill=self.cancel_on_timeout,
                 ),
                 method_name="execute_complete",
-                kwargs={"plan": plan},
             )
         status, result = self._wait_blocking(spec, observation)
         return self._finish(context, status, result, plan)
 
-    def execute_complete(
-        self, context: Context, event: Any = None, plan: list[dict[str, Any]] | None = None
-    ) -> dict[str, Any]:
+    def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Resume after the trigger fired; the event is checked before it is believed."""
         if (
             not isinstance(event, Mapping)
@@ -167,6 +169,7 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             )
         if event["status"] == "error":
             raise QoveryError(f"Waiting for the Qovery deployment failed: {event.get('message')}")
+        plan = context["ti"].xcom_pull(task_ids=self.task_id, key=PLAN_XCOM_KEY)
         return self._finish(context, event["status"], dict(event["result"] or {}), plan or [])
 
     def on_kill(self) -> None:
@@ -442,6 +445,12 @@ class QoveryDeployServicesOperator(_QoveryDeployBaseOperator):
 
 def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
     """Turn ``services`` into ``[{"id": <uuid>, <version field>: str, ...}]`` or raise."""
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        # A template rendered without render_template_as_native_obj gives JSON text.
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise QoveryInvalidInputError(f"services is not valid JSON: {value!r}.") from None
     if isinstance(value, str | Mapping):
         value = [value]
     if not isinstance(value, Sequence) or not value:

@@ -89,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     with api:
         for method, regex, fault_list in faults:
             api.add_fault(method, regex, *fault_list)
-        print(api.url, flush=True)
+        # The file first: whoever reads the stdout line may look for the file next.
         if args.url_file is not None:
             args.url_file.write_text(api.url + "\n", encoding="utf-8")
+        print(api.url, flush=True)
         logging.getLogger("qovery_airflow.testing").info(
             "Fake Qovery API listening on %s (step %.2fs)", api.url, args.step_seconds
         )

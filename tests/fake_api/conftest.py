@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from qovery_airflow.testing import ADMIN_TOKEN, READONLY_TOKEN, FakeQoveryAPI
+from qovery_airflow.testing._contract import SPEC_PATH
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +37,11 @@ def readonly_client(api: FakeQoveryAPI) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Token {READONLY_TOKEN}"}
     with httpx.Client(base_url=api.url, headers=headers, timeout=5) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def spec_dict() -> dict[str, Any]:
+    """The vendored OpenAPI spec, parsed once for the tests that inspect it directly."""
+    with SPEC_PATH.open("rb") as stream:
+        spec: dict[str, Any] = yaml.load(stream, Loader=yaml.CSafeLoader)
+    return spec

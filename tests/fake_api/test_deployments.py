@@ -30,7 +30,7 @@ TERMINAL = {"DEPLOYED", "DEPLOYMENT_ERROR", "BUILD_ERROR", "CANCELED"}
 @pytest.fixture
 def fake(request: pytest.FixtureRequest) -> Iterator[FakeQoveryAPI]:
     options: dict[str, Any] = getattr(request, "param", {})
-    with FakeQoveryAPI(**{"step_seconds": 0.1, **options}) as api:
+    with FakeQoveryAPI(**{"step_seconds": 0.05, **options}) as api:
         yield api
 
 
@@ -70,6 +70,7 @@ def dedupe(states: list[str]) -> list[str]:
     return [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s]
 
 
+@pytest.mark.parametrize("fake", [{"step_seconds": 0.1}], indirect=True)
 def test_environment_deploy_progresses_stage_by_stage(
     http: httpx.Client, fake: FakeQoveryAPI
 ) -> None:
@@ -223,7 +224,7 @@ def test_deployment_error_after_deploying(http: httpx.Client, fake: FakeQoveryAP
     assert again["state"] == "DEPLOYED"
 
 
-@pytest.mark.parametrize("fake", [{"step_seconds": 0.3}], indirect=True)
+@pytest.mark.parametrize("fake", [{"step_seconds": 0.2}], indirect=True)
 def test_cancel_a_running_deployment(http: httpx.Client, fake: FakeQoveryAPI) -> None:
     idle = http.post(f"{ENV}/cancelDeployment")
     assert idle.status_code == 409

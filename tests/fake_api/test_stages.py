@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from qovery_airflow.testing import (
@@ -24,7 +26,9 @@ def _names(response: httpx.Response) -> list[str]:
     return [stage["name"] for stage in response.json()["results"]]
 
 
-def _stage_of(stages: list[dict], service_id: str) -> tuple[dict, dict]:
+def _stage_of(
+    stages: list[dict[str, Any]], service_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     for stage in stages:
         for link in stage["services"]:
             if link["service_id"] == service_id:
