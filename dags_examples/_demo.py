@@ -99,12 +99,16 @@ def _airflow_env(home: Path, url: str) -> dict[str, str]:
 
 
 def _run(
-    command: list[str], env: dict[str, str], home: Path | None = None, name: str = "", *,
+    command: list[str],
+    env: dict[str, str],
+    home: Path | None = None,
+    name: str = "",
+    *,
     quiet: bool = False,
 ) -> bool:
     binary = Path(sys.executable).parent / command[0]
     log_path = (home / f"{name}.log") if home else None
-    with (log_path.open("w") if log_path else open(os.devnull, "w")) as out:
+    with log_path.open("w") if log_path else open(os.devnull, "w") as out:
         process = subprocess.run(
             [str(binary), *command[1:]], env=env, stdout=out, stderr=subprocess.STDOUT
         )

@@ -71,7 +71,11 @@ class ProgressLog:
         if observation.summary == self._last:
             return
         self._last = observation.summary
-        services = ", ".join(f"{s.name or s.id}={s.state}" for s in observation.services)
+        services = ", ".join(
+            f"{s.name or s.id}={s.state}"
+            for s in observation.services
+            if s.in_deployment is not False
+        )
         self._log.info(
             "Deployment %s: %s%s%s",
             observation.execution_id or "(not started yet)",

@@ -58,6 +58,8 @@ class ServiceObservation:
     type: str | None
     state: str | None
     outcome: Outcome
+    #: Whether the service takes part in the watched run (None when Qovery does not say).
+    in_deployment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,19 @@ def observe(
     watched = [
         s for s in statuses.services() if spec.service_ids is None or s.id in spec.service_ids
     ]
-    services = [
-        ServiceObservation(
-            id=s.id,
-            name=spec.service_names.get(s.id),
-            type=types.get(s.id),
-            state=s.state,
-            outcome=classify(s.state, action),
-        )
-        for s in watched
-    ]
+    execution_id = env.last_deployment_id if new_run else None
+    services = [_service(spec, s, types.get(s.id), execution_id, action) for s in watched]
     unknown = frozenset(
         x for x in [state, env.state, *(s.state for s in watched)] if x and not is_known(x)
     )
 
     if not (new_run or request_ended):
         outcome = Outcome.IN_PROGRESS
+    elif not new_run and request_status is not None:
+        # The request has ended but the status still shows the previous run: only the
+        # request's own status says how this run ended.
+        state = request_status.status
+        outcome = classify(state, action)
     elif spec.service_ids is not None:
         outcome = _combine([s.outcome for s in services], len(spec.service_ids))
     else:
@@ -121,6 +120,30 @@ def observe(
         new_run_seen=new_run or request_ended,
         services=services,
         unknown_states=unknown,
+    )
+
+
+def _service(
+    spec: WatchSpec,
+    status: ServiceStatus,
+    kind: str | None,
+    execution_id: str | None,
+    action: Action,
+) -> ServiceObservation:
+    """A service's part in the run: its state only counts once it belongs to the run."""
+    in_deployment = None
+    if execution_id and status.execution_id:
+        in_deployment = status.execution_id == execution_id
+    outcome = classify(status.state, action)
+    if in_deployment is False:
+        outcome = Outcome.IN_PROGRESS
+    return ServiceObservation(
+        id=status.id,
+        name=spec.service_names.get(status.id),
+        type=kind,
+        state=status.state,
+        outcome=outcome,
+        in_deployment=in_deployment,
     )
 
 
@@ -184,6 +207,13 @@ def build_result(
         "finished_at": iso(finished_at),
         "duration_seconds": round(finished_at - spec.started_at, 3),
         "services": [
-            {"id": s.id, "name": s.name, "type": s.type, "state": s.state} for s in services
+            {
+                "id": s.id,
+                "name": s.name,
+                "type": s.type,
+                "state": s.state,
+                "in_deployment": s.in_deployment,
+            }
+            for s in services
         ],
     }

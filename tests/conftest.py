@@ -48,16 +48,19 @@ def airflow_db() -> None:
     initdb()
 
 
+STEP_SECONDS = 0.05
+
+
 @pytest.fixture(scope="session")
 def _fake_server() -> Iterator[FakeQoveryAPI]:
-    with FakeQoveryAPI(seed=SEED_PATH, strict=True, step_seconds=0.05) as api:
+    with FakeQoveryAPI(seed=SEED_PATH, strict=True, step_seconds=STEP_SECONDS) as api:
         yield api
 
 
 @pytest.fixture
 def fake_api(_fake_server: FakeQoveryAPI) -> Iterator[FakeQoveryAPI]:
     """The fake Qovery API, reset to its seed; fails the test on any spec violation."""
-    _fake_server.reset()
+    _fake_server.configure(step_seconds=STEP_SECONDS, stale_seconds=0.0)
     yield _fake_server
     assert _fake_server.violations == [], "the fake saw requests or responses off the spec"
 

@@ -33,7 +33,7 @@ from qovery_airflow.links import (
 from qovery_airflow.models import DeploymentStage, Environment, Service
 from qovery_airflow.operators.deployment_stage import QoveryBaseOperator
 from qovery_airflow.polling import ProgressLog, poll
-from qovery_airflow.statuses import Outcome
+from qovery_airflow.statuses import Action, Outcome, classify
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
 from qovery_airflow.watch import Observation, WatchSpec, build_result
 
@@ -72,6 +72,7 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
     """
 
     template_fields: Sequence[str] = ("environment_id",)
+    action = Action.DEPLOY
     operator_extra_links = (QoveryEnvironmentLink(), QoveryDeploymentLink())
     ui_color = "#a29bfe"
 
@@ -123,6 +124,8 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         environment_id = canonical_id(self.environment_id, "environment_id")
+        # The link buttons read this key after every try; start it empty.
+        context["ti"].xcom_push(key=LINKS_XCOM_KEY, value={})
 
         environment = self.hook.get_environment(environment_id)
         services = self.hook.list_services(environment_id)
@@ -327,7 +330,8 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         failed = [
             f"{s.get('name') or s['id']} ({s.get('type') or 'service'}) ended {s.get('state')}"
             for s in result.get("services", [])
-            if s.get("state") and s["state"].endswith(("_ERROR", "RECAP"))
+            if s.get("in_deployment") is not False
+            and classify(s.get("state"), self.action) is Outcome.FAILURE
         ]
         lines = [
             f"The deployment of environment {result['environment_id']} failed: "
@@ -468,8 +472,15 @@ def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
             if key in ("id", "service_id"):
                 continue
             if not isinstance(version, str) or not version.strip():
+                hint = (
+                    " (a DAG rendering templates as native objects turns '1.0' into a "
+                    "number: give versions that are not numbers, or render as strings)"
+                    if isinstance(version, int | float)
+                    else ""
+                )
                 raise QoveryInvalidInputError(
-                    f"{where}.{key} must be a non-empty string, got {version!r}."
+                    f"{where}.{key} must be a non-empty string, "
+                    f"got {type(version).__name__} {version!r}{hint}."
                 )
             entry[key] = version.strip()
         requests.append(entry)

@@ -3,7 +3,8 @@
 The fake is a real HTTP server on 127.0.0.1 that keeps organizations, environments,
 deployment stages and services in memory, simulates deployments from timestamps, and checks
 every request and response against the vendored Qovery OpenAPI spec. It does not import
-Airflow.
+Airflow. It runs on the standard library's `ThreadingHTTPServer` rather than an ASGI server,
+because its faults need the socket itself: a reset connection, a body cut short.
 
 Example::
 
@@ -29,7 +30,7 @@ from typing import Any
 from qovery_airflow.testing._app import FakeApp, RecordedRequest
 from qovery_airflow.testing._faults import Fault
 from qovery_airflow.testing._server import FakeHTTPServer
-from qovery_airflow.testing._state import SEED_PATH, Failure, iso, load_seed
+from qovery_airflow.testing._state import SEED_PATH, ApiError, Failure, iso, load_seed
 
 __all__ = [
     "ADMIN_TOKEN",
@@ -122,7 +123,7 @@ class FakeQoveryAPI:
         server = FakeHTTPServer(self._address, app)
         thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.05},
             name="fake-qovery-api",
             daemon=True,
         )
@@ -181,7 +182,10 @@ class FakeQoveryAPI:
         """The env's stages as `GET /environment/{id}/deploymentStage` shows them."""
         app = self._running_app()
         with app.backend.world.lock:
-            return list(app.backend.world.render_stage_list(env_id)["results"])
+            try:
+                return list(app.backend.world.render_stage_list(env_id)["results"])
+            except ApiError as error:
+                raise KeyError(error.message) from None
 
     def service(self, service_id: str) -> dict[str, Any]:
         """The internal record of a service, with its live deployment status under "status"."""
@@ -190,7 +194,10 @@ class FakeQoveryAPI:
         with world.lock:
             now = app.clock()
             engine.advance(now)
-            record = world.service(service_id)
+            try:
+                record = world.service(service_id)
+            except ApiError as error:
+                raise KeyError(error.message) from None
             status = engine.service_status(record, now, fresh=True)
             body = asdict(record)
         for key in ("created_at", "updated_at", "link_created_at", "link_updated_at"):
@@ -226,7 +233,10 @@ class FakeQoveryAPI:
             raise ValueError(f"a failure state ends in _ERROR, e.g. BUILD_ERROR; got {state!r}")
         app = self._running_app()
         with app.backend.world.lock:
-            service = app.backend.world.service(service_id)
+            try:
+                service = app.backend.world.service(service_id)
+            except ApiError as error:
+                raise KeyError(error.message) from None
             text = message or f"{service.name} failed with {state}"
             app.backend.world.failures[service_id] = Failure(state, text, times)
 
@@ -234,6 +244,17 @@ class FakeQoveryAPI:
         """Each read of the env's /status or /statuses merges the next dict over the
         simulated environment status, without spec checks; then simulation resumes."""
         self._running_app().scripts.add(env_id, copy.deepcopy(overrides))
+
+    def configure(
+        self, *, step_seconds: float | None = None, stale_seconds: float | None = None
+    ) -> None:
+        """Change the deployment timing, then `reset()` (the new timing needs a fresh run)."""
+        app = self._running_app()
+        if step_seconds is not None:
+            app.step_seconds = self._step_seconds = step_seconds
+        if stale_seconds is not None:
+            app.stale_seconds = self._stale_seconds = stale_seconds
+        app.reset()
 
     def reset(self) -> None:
         """Back to the seed: records, deployments, faults, scripts and request log."""

@@ -52,11 +52,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _parse_fault(text: str) -> tuple[str, str, list[Fault]]:
-    parts = text.split()
-    if len(parts) != 3:
+    # The regex sits between the method and the specs, so it may hold spaces.
+    method, _, rest = text.strip().partition(" ")
+    regex, _, specs = rest.strip().rpartition(" ")
+    if not method or not regex.strip() or not specs:
         raise ValueError(f"--fault wants 'METHOD REGEX SPEC[,SPEC...]', got {text!r}")
-    method, regex, specs = parts
-    return method, regex, [Fault.parse(spec) for spec in specs.split(",")]
+    return method, regex.strip(), [Fault.parse(spec) for spec in specs.split(",")]
 
 
 def main(argv: list[str] | None = None) -> int:

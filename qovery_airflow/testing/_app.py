@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +48,8 @@ class RecordedRequest:
     query: dict[str, str]
     body: Any
     status: int
+    #: When the request arrived (``time.time()``), for tests that measure delays.
+    at: float = 0.0
 
 
 @dataclass
@@ -254,7 +257,9 @@ class FakeApp:
         except ValueError:
             body = raw.decode("utf-8", "replace")
         status = reply.status if reply.mode != "reset" else 0
-        record = RecordedRequest(incoming.method, incoming.path, incoming.query, body, status)
+        record = RecordedRequest(
+            incoming.method, incoming.path, incoming.query, body, status, self.clock()
+        )
         with self._log_lock:
             self._requests.append(record)
 
@@ -289,7 +294,7 @@ class FakeApp:
         try:
             faults = [Fault.parse(str(spec)) for spec in body.get("faults", [])]
             self.faults.add(str(body.get("method", "*")), str(body["path"]), faults)
-        except (KeyError, ValueError) as error:
+        except (KeyError, ValueError, re.error) as error:
             return json_reply(400, error_body(400, f"bad fault: {error}"))
         return json_reply(200, {"pending": self.faults.pending()})
 

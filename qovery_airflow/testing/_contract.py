@@ -19,21 +19,36 @@ SPEC_PATH = Path(__file__).parent / "data" / "openapi.yaml"
 _SPEC_HOST = "https://api.qovery.com"
 
 _load_lock = threading.Lock()
+_document: dict[str, Any] | None = None
 _loaded: OpenAPI | None = None
 
 
-def load_spec() -> OpenAPI:
-    """Parse the spec once per process: parsing the 1 MB YAML takes most of a second."""
-    global _loaded  # noqa: PLW0603
+def spec_document() -> dict[str, Any]:
+    """The parsed spec, read once per process (the 1 MB YAML takes most of a second).
+
+    Shared, so treat it as read-only.
+    """
+    global _document  # noqa: PLW0603
     with _load_lock:
-        if _loaded is None:
+        if _document is None:
             import yaml  # noqa: PLC0415
-            from openapi_core import Config, OpenAPI  # noqa: PLC0415
 
             with SPEC_PATH.open("rb") as stream:
-                spec_dict = yaml.load(stream, Loader=yaml.CSafeLoader)
+                _document = yaml.load(stream, Loader=yaml.CSafeLoader)
+            assert isinstance(_document, dict)
+        return _document
+
+
+def load_spec() -> OpenAPI:
+    """The openapi-core view of the spec, built once per process."""
+    global _loaded  # noqa: PLW0603
+    document = spec_document()
+    with _load_lock:
+        if _loaded is None:
+            from openapi_core import Config, OpenAPI  # noqa: PLC0415
+
             # Validating the spec document itself takes ~5 s and it is vendored unmodified.
-            _loaded = OpenAPI.from_dict(spec_dict, config=Config(spec_validator_cls=None))
+            _loaded = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
         return _loaded
 
 

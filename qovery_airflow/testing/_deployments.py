@@ -165,7 +165,12 @@ class DeploymentEngine:
         return request
 
     def cancel(self, env: Environment, now: float) -> None:
-        """Cancel the running deployment of the env, else drop its queued ones."""
+        """Cancel the env's current deployment; requests queued behind it still run.
+
+        Every service of it that has not finished shows CANCELING for one step, then
+        CANCELED, whether it had started or was still waiting for its stage. A request
+        still in its queue step is started on the spot, so that the env shows it canceled.
+        """
         queue = self.queues.get(env.id, [])
         head = queue[0] if queue else None
         if head is None:
@@ -177,20 +182,15 @@ class DeploymentEngine:
         if head.canceled_at is not None:
             raise ApiError(409, f"the deployment {head.execution_id} is already being canceled")
         if head.started_at is None:
-            for request in queue:
-                request.outcome = "CANCELED"
-                request.ended_at = now
-                self.history.append(request)
-            queue.clear()
-            return
+            self._plan(head, now)
         head.canceled_at = now
         canceling = False
         for run in head.runs():
-            if run.start is None or run.start > now:
-                run.start = None
-            elif now < run.end:
-                run.canceled_at = now
-                canceling = True
+            if run.start is not None and run.start <= now and run.end <= now:
+                continue  # finished before the cancel: its result stands
+            run.start = now if run.start is None else min(run.start, now)
+            run.canceled_at = now
+            canceling = True
         head.ended_at = now + (self.step_seconds if canceling else 0.0)
         head.outcome = "CANCELED"
         self.advance(now)
@@ -326,10 +326,6 @@ class DeploymentEngine:
         return next((r for r in candidates if r.execution_id == execution_id), None)
 
     # -- views ---------------------------------------------------------------------
-
-    def environment_state(self, env: Environment, now: float) -> str:
-        """The env's `state`, as status endpoints show it."""
-        return str(self.environment_status(env, now)["state"])
 
     def environment_status(
         self, env: Environment, now: float, *, fresh: bool = False
@@ -523,47 +519,36 @@ class DeploymentEngine:
         run: ServiceRun,
         now: float,
     ) -> list[tuple[float, dict[str, Any]]]:
+        """Log lines of one service: one per step started, then how it ended."""
         if run.start is None:
             return []
         service = self.world.services.get(run.service_id)
         name = service.name if service else run.service_id
         kind = service.type if service else "APPLICATION"
-        details = {
-            "organization_id": env.organization_id,
-            "cluster_id": env.cluster_id,
-            "execution_id": request.execution_id,
-            "transmitter": {
-                "id": run.service_id,
-                "name": name,
-                "type": _TRANSMITTER_TYPES.get(kind, "Service"),
-            },
-        }
-
-        def line(at: float, step: str, text: str, error: dict[str, Any] | None = None) -> Any:
-            body = {
-                "type": "error" if error else "info",
-                "timestamp": iso(at),
-                "details": {
-                    **details,
-                    "stage": {"step": step, "id": stage.stage_id, "name": stage.stage_name},
+        log = _LogWriter(
+            {
+                "organization_id": env.organization_id,
+                "cluster_id": env.cluster_id,
+                "execution_id": request.execution_id,
+                "transmitter": {
+                    "id": run.service_id,
+                    "name": name,
+                    "type": _TRANSMITTER_TYPES.get(kind, "Service"),
                 },
-                "message": {"safe_message": text, "full_details": text},
-                "error": error,
-            }
-            return (at, body)
-
-        lines = []
+            },
+            stage,
+        )
         stop = run.canceled_at if run.canceled_at is not None else run.end
         for index, step_state in enumerate(run.steps):
             at = run.start + index * run.step_seconds
             if at > now or at > stop:
                 break
             step, text = _STEP_LOG[step_state]
-            lines.append(line(at, step, text.format(name=name)))
+            log.add(at, step, text.format(name=name))
         if run.canceled_at is not None and run.canceled_at <= now:
-            lines.append(line(run.canceled_at, "Cancel", f"Deployment of {name} canceled"))
+            log.add(run.canceled_at, "Cancel", f"Deployment of {name} canceled")
         elif run.end <= now and run.final_state == "DEPLOYED":
-            lines.append(line(run.end, "Deployed", f"Deployment of {name} succeeded"))
+            log.add(run.end, "Deployed", f"Deployment of {name} succeeded")
         elif run.end <= now:
             message = run.failure_message or f"{name} ended in {run.final_state}"
             step = "Build" if run.final_state == "BUILD_ERROR" else "Deploy"
@@ -574,8 +559,28 @@ class DeploymentEngine:
                 "link": "https://hub.qovery.com/docs/using-qovery/troubleshoot/",
                 "underlying_error": {"message": message, "full_details": message},
             }
-            lines.append(line(run.end, step, f"{name}: {message}", error))
-        return lines
+            log.add(run.end, step, f"{name}: {message}", error)
+        return log.lines
+
+
+@dataclass
+class _LogWriter:
+    """Builds `EnvironmentLogs` lines that share a transmitter and a stage."""
+
+    details: dict[str, Any]
+    stage: StageRun
+    lines: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, at: float, step: str, text: str, error: dict[str, Any] | None = None) -> None:
+        stage = {"step": step, "id": self.stage.stage_id, "name": self.stage.stage_name}
+        line = {
+            "type": "error" if error else "info",
+            "timestamp": iso(at),
+            "details": {**self.details, "stage": stage},
+            "message": {"safe_message": text, "full_details": text},
+            "error": error,
+        }
+        self.lines.append((at, line))
 
 
 def _iso_or_none(timestamp: float | None) -> str | None:

@@ -160,6 +160,12 @@ def _string_field(body: dict[str, Any], name: str, *, required: bool) -> str | N
     return value
 
 
+def _required_string(body: dict[str, Any], name: str) -> str:
+    value = _string_field(body, name, required=True)
+    assert value is not None  # _string_field raised otherwise
+    return value
+
+
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -200,8 +206,7 @@ def list_environments(backend: Backend, call: Call) -> Answer:
 
 def create_environment(backend: Backend, call: Call) -> Answer:
     body = _object_body(call, required=True)
-    name = _string_field(body, "name", required=True)
-    assert name is not None
+    name = _required_string(body, "name")
     mode = _string_field(body, "mode", required=False) or "DEVELOPMENT"
     if mode not in ("DEVELOPMENT", "PRODUCTION", "STAGING"):
         raise ApiError(400, f"mode must be DEVELOPMENT, PRODUCTION or STAGING, got {mode!r}")
@@ -260,8 +265,7 @@ def list_stages(backend: Backend, call: Call) -> Answer:
 
 def create_stage(backend: Backend, call: Call) -> Answer:
     body = _object_body(call, required=True)
-    name = _string_field(body, "name", required=True)
-    assert name is not None
+    name = _required_string(body, "name")
     description = _string_field(body, "description", required=False)
     world = backend.world
     stage = world.create_stage(call.params["environmentId"], name, description, call.now)
@@ -275,8 +279,7 @@ def get_stage(backend: Backend, call: Call) -> Answer:
 
 def edit_stage(backend: Backend, call: Call) -> Answer:
     body = _object_body(call, required=True)
-    name = _string_field(body, "name", required=True)
-    assert name is not None
+    name = _required_string(body, "name")
     description = _string_field(body, "description", required=False)
     world = backend.world
     stage = world.edit_stage(call.params["deploymentStageId"], name, description, call.now)

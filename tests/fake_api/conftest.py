@@ -7,10 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from qovery_airflow.testing import ADMIN_TOKEN, READONLY_TOKEN, FakeQoveryAPI
-from qovery_airflow.testing._contract import SPEC_PATH
+from qovery_airflow.testing._contract import spec_document
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,5 @@ def readonly_client(api: FakeQoveryAPI) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def spec_dict() -> dict[str, Any]:
-    """The vendored OpenAPI spec, parsed once for the tests that inspect it directly."""
-    with SPEC_PATH.open("rb") as stream:
-        spec: dict[str, Any] = yaml.load(stream, Loader=yaml.CSafeLoader)
-    return spec
+    """The vendored OpenAPI spec, as the fake parsed it (read-only)."""
+    return spec_document()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -28,6 +29,12 @@ from qovery_airflow.testing import (
 from qovery_airflow.testing._routes import ROUTES
 
 MISSING_ID = "99999999-9999-4999-8999-999999999999"
+
+
+@pytest.fixture(scope="module")
+def lenient() -> Iterator[FakeQoveryAPI]:
+    with FakeQoveryAPI(strict=False) as api:
+        yield api
 
 
 def test_every_route_is_an_operation_of_the_spec(spec_dict: dict[str, Any]) -> None:
@@ -155,14 +162,14 @@ def test_malformed_requests_get_400_and_are_recorded(
     ],
 )
 def test_lenient_mode_still_refuses_malformed_requests(
-    method: str, path: str, content: bytes | None
+    lenient: FakeQoveryAPI, method: str, path: str, content: bytes | None
 ) -> None:
-    with FakeQoveryAPI(strict=False) as api:
-        headers = {"Authorization": f"Token {ADMIN_TOKEN}", "Content-Type": "application/json"}
-        response = httpx.request(method, api.url + path, content=content, headers=headers)
+    headers = {"Authorization": f"Token {ADMIN_TOKEN}", "Content-Type": "application/json"}
 
-        assert response.status_code == 400
-        assert api.violations == []
+    response = httpx.request(method, lenient.url + path, content=content, headers=headers)
+
+    assert response.status_code == 400
+    assert lenient.violations == []
 
 
 def test_unknown_endpoint_is_404(client: httpx.Client) -> None:

@@ -239,9 +239,26 @@ def test_cancel_a_running_deployment(http: httpx.Client, fake: FakeQoveryAPI) ->
     env = wait_for(lambda: finished(http, f"{PRODUCTION_ENV_ID}-2"))
     assert env["state"] == "CANCELED"
     statuses = statuses_by_id(http)
-    assert statuses[SERVICE_POSTGRES_ID]["state"] == "CANCELED"
-    assert statuses[SERVICE_POSTGRES_ID]["status_details"]["status"] == "CANCELED"
-    assert statuses[SERVICE_WEB_ID]["execution_id"] == FIRST_EXECUTION
+    # Started or still waiting for its stage, every service of the run ends CANCELED.
+    for service_id in (SERVICE_POSTGRES_ID, SERVICE_WEB_ID):
+        assert statuses[service_id]["state"] == "CANCELED"
+        assert statuses[service_id]["status_details"]["status"] == "CANCELED"
+        assert statuses[service_id]["execution_id"] == f"{PRODUCTION_ENV_ID}-2"
+    assert statuses[SERVICE_CACHE_ID]["execution_id"] == FIRST_EXECUTION
+    assert fake.violations == []
+
+
+@pytest.mark.parametrize("fake", [{"step_seconds": 5}], indirect=True)
+def test_cancel_while_still_queued(http: httpx.Client, fake: FakeQoveryAPI) -> None:
+    http.post(f"{ENV}/deploy")
+    assert http.get(f"{ENV}/status").json()["state"] == "DEPLOYMENT_QUEUED"
+
+    canceled = http.post(f"{ENV}/cancelDeployment")
+
+    assert canceled.status_code == 202
+    assert canceled.json()["state"] == "CANCELING"
+    assert canceled.json()["last_deployment_id"] == f"{PRODUCTION_ENV_ID}-2"
+    assert fake.service(SERVICE_API_ID)["state"] == "CANCELING"
     assert fake.violations == []
 
 

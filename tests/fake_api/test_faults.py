@@ -90,6 +90,11 @@ def test_latency_delays_then_answers(client: httpx.Client, api: FakeQoveryAPI) -
     api.add_fault("GET", STATUS_REGEX, Fault.latency(0.5))
     with pytest.raises(httpx.ReadTimeout):
         client.get(STATUS, timeout=0.1)
+    # The fake still answers the abandoned request; let it land before the next test.
+    deadline = time.monotonic() + 2
+    while len(api.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [r.status for r in api.requests] == [200, 200]
 
 
 def test_fault_specs_parse() -> None:
