@@ -34,8 +34,15 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="qovery-airflow-demo-"))
     url_file = home / "fake-api-url"
     fake = subprocess.Popen(
-        [sys.executable, "-m", "qovery_airflow.testing", "--url-file", str(url_file)]
-        + ["--step-seconds", "0.5"],
+        [
+            sys.executable,
+            "-m",
+            "qovery_airflow.testing",
+            "--url-file",
+            str(url_file),
+            "--step-seconds",
+            "0.5",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=(home / "fake-api.log").open("w"),
     )
@@ -110,7 +117,7 @@ def _run(
     log_path = (home / f"{name}.log") if home else None
     with log_path.open("w") if log_path else open(os.devnull, "w") as out:
         process = subprocess.run(
-            [str(binary), *command[1:]], env=env, stdout=out, stderr=subprocess.STDOUT
+            [str(binary), *command[1:]], env=env, stdout=out, stderr=subprocess.STDOUT, check=False
         )
     if not quiet or process.returncode:
         status = "ok" if process.returncode == 0 else f"FAILED (exit {process.returncode})"

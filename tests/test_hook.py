@@ -24,8 +24,8 @@ from qovery_airflow.testing import (
     STAGE_BACKEND_ID,
     STAGE_FRONTEND_ID,
     STAGE_JOBS_ID,
-    Fault,
     FakeQoveryAPI,
+    Fault,
 )
 from tests.conftest import connection_json
 
