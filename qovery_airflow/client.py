@@ -447,16 +447,15 @@ def _retrying_options(call: ApiCall[Any], policy: RetryPolicy) -> dict[str, Any]
 class QoveryClient:
     """Blocking client: ``send(call)`` returns the parsed result or raises a Qovery error."""
 
-    def __init__(self, settings: ClientSettings, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
-        self.retry = retry or settings.retry
         self._http = httpx.Client(**settings.httpx_options())
 
     def __repr__(self) -> str:
         return f"QoveryClient(base_url={self.settings.base_url!r})"
 
     def send(self, call: ApiCall[ResultT]) -> ResultT:
-        for attempt in tenacity.Retrying(**_retrying_options(call, self.retry)):
+        for attempt in tenacity.Retrying(**_retrying_options(call, self.settings.retry)):
             with attempt:
                 return self._send_once(call)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
@@ -487,16 +486,15 @@ class QoveryClient:
 class AsyncQoveryClient:
     """Asynchronous twin of ``QoveryClient`` for triggers; same settings and retry rules."""
 
-    def __init__(self, settings: ClientSettings, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
-        self.retry = retry or settings.retry
         self._http = httpx.AsyncClient(**settings.httpx_options())
 
     def __repr__(self) -> str:
         return f"AsyncQoveryClient(base_url={self.settings.base_url!r})"
 
     async def send(self, call: ApiCall[ResultT]) -> ResultT:
-        async for attempt in tenacity.AsyncRetrying(**_retrying_options(call, self.retry)):
+        async for attempt in tenacity.AsyncRetrying(**_retrying_options(call, self.settings.retry)):
             with attempt:
                 return await self._send_once(call)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

@@ -104,7 +104,7 @@ def test_uuid_objects_are_accepted(qovery_conn: FakeQoveryAPI) -> None:
         ({"service_id": "{{ params.missing }}", "is_skipped": True}, "no attribute 'missing'"),
         ({"service_id": "{{ params.get('missing', '') }}", "is_skipped": True}, "is empty"),
         ({"service_id": SERVICE_API_ID, "deployment_stage_id": "frontend"}, "got 'frontend'"),
-        ({"service_id": SERVICE_API_ID}, "deployment_stage_id is required"),
+        ({"service_id": SERVICE_API_ID}, "deployment_stage_name is required"),
         ({"service_id": SERVICE_API_ID, "is_skipped": "sometimes"}, "must be a boolean"),
         (
             {

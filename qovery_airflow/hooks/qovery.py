@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -9,18 +10,14 @@ from airflow.sdk import BaseHook, Connection
 from airflow.sdk.log import mask_secret
 
 from qovery_airflow import endpoints
-from qovery_airflow.client import (
-    AsyncQoveryClient,
-    ClientSettings,
-    QoveryClient,
-    RetryPolicy,
-)
+from qovery_airflow.client import AsyncQoveryClient, ClientSettings, QoveryClient
 from qovery_airflow.errors import (
     QoveryConfigurationError,
     QoveryError,
     QoveryUnexpectedResponseError,
 )
 from qovery_airflow.models import DeploymentStage, Environment, Service, ordered_stages
+from qovery_airflow.names import pick_by_name
 
 
 class QoveryHook(BaseHook):
@@ -32,7 +29,10 @@ class QoveryHook(BaseHook):
     ``retry_max_seconds``. Nothing is read or sent until a method needs it.
 
     :param qovery_conn_id: The Airflow connection to use.
-    :param retry: Overrides the connection's retry settings for this hook's requests.
+    :param max_retries: Retries of one request on 429, 502-504 and network errors;
+        overrides the connection's ``max_retries``.
+    :param retry_max_seconds: Total time one request may spend retrying; overrides the
+        connection's ``retry_max_seconds``.
 
     .. seealso:: docs/connection.md
     """
@@ -43,11 +43,16 @@ class QoveryHook(BaseHook):
     hook_name = "Qovery"
 
     def __init__(
-        self, qovery_conn_id: str = default_conn_name, *, retry: RetryPolicy | None = None
+        self,
+        qovery_conn_id: str = default_conn_name,
+        *,
+        max_retries: int | None = None,
+        retry_max_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.qovery_conn_id = qovery_conn_id
-        self.retry = retry
+        self.max_retries = max_retries
+        self.retry_max_seconds = retry_max_seconds
 
     # ----------------------------------------------------------------------------------
     # Connection and clients
@@ -78,12 +83,19 @@ class QoveryHook(BaseHook):
             conn_id=self.qovery_conn_id,
         )
         mask_secret(settings.token)
+        overrides: dict[str, Any] = {}
+        if self.max_retries is not None:
+            overrides["max_retries"] = int(self.max_retries)
+        if self.retry_max_seconds is not None:
+            overrides["max_seconds"] = float(self.retry_max_seconds)
+        if overrides:
+            settings = replace(settings, retry=replace(settings.retry, **overrides))
         return settings
 
     @cached_property
     def client(self) -> QoveryClient:
         """The blocking client, built on first use and kept for this hook's lifetime."""
-        return QoveryClient(self.get_client_settings(), retry=self.retry)
+        return QoveryClient(self.get_client_settings())
 
     def get_conn(self) -> QoveryClient:
         """Return the blocking client (Airflow's conventional hook accessor)."""
@@ -91,7 +103,7 @@ class QoveryHook(BaseHook):
 
     async def aget_client(self) -> AsyncQoveryClient:
         """A new async client; close it with ``await client.aclose()`` or ``async with``."""
-        return AsyncQoveryClient(await self.aget_client_settings(), retry=self.retry)
+        return AsyncQoveryClient(await self.aget_client_settings())
 
     def test_connection(self) -> tuple[bool, str]:
         """Check the token with a cheap read-only call (``GET /organization``)."""
@@ -122,6 +134,43 @@ class QoveryHook(BaseHook):
     def get_service_deployment_stage(self, service_id: object) -> DeploymentStage:
         """The stage that currently holds the service."""
         return self.client.send(endpoints.get_service_deployment_stage(service_id))
+
+    # ----------------------------------------------------------------------------------
+    # Names
+
+    def find_environment(self, project_id: object, name: object) -> Environment:
+        """The environment called ``name`` (case-insensitively) in the project."""
+        environments = self.client.send(endpoints.list_environments(project_id))
+        return pick_by_name(
+            environments,
+            name,
+            kind="environment",
+            where=f"project {project_id}",
+            name_of=lambda e: e.name,
+            id_of=lambda e: e.id,
+        )
+
+    def find_deployment_stage(self, environment_id: object, name: object) -> DeploymentStage:
+        """The stage called ``name`` (case-insensitively, as in Qovery) in the environment."""
+        return pick_by_name(
+            self.list_deployment_stages(environment_id),
+            name,
+            kind="stage",
+            where=f"environment {environment_id}",
+            name_of=lambda s: s.name,
+            id_of=lambda s: s.id,
+        )
+
+    def find_service(self, environment_id: object, name: object) -> Service:
+        """The service called ``name`` in the environment, whatever its type."""
+        return pick_by_name(
+            self.list_services(environment_id),
+            name,
+            kind="service",
+            where=f"environment {environment_id}",
+            name_of=lambda s: s.name,
+            id_of=lambda s: s.id,
+        )
 
     # ----------------------------------------------------------------------------------
     # Changing stages

@@ -31,6 +31,7 @@ from qovery_airflow.links import (
     environment_url,
 )
 from qovery_airflow.models import DeploymentStage, Environment, Service
+from qovery_airflow.names import pick_by_name
 from qovery_airflow.operators.deployment_stage import QoveryBaseOperator
 from qovery_airflow.polling import ProgressLog, poll
 from qovery_airflow.statuses import Action, Outcome, classify
@@ -71,7 +72,7 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
     Subclasses say what to deploy (``_trigger``) and which services to watch.
     """
 
-    template_fields: Sequence[str] = ("environment_id",)
+    template_fields: Sequence[str] = ("environment_id", "environment_name", "project_id")
     action = Action.DEPLOY
     operator_extra_links = (QoveryEnvironmentLink(), QoveryDeploymentLink())
     ui_color = "#a29bfe"
@@ -79,7 +80,9 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
     def __init__(
         self,
         *,
-        environment_id: Any,
+        environment_id: Any = None,
+        environment_name: Any = None,
+        project_id: Any = None,
         wait_for_completion: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 15.0,
@@ -90,6 +93,8 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.environment_id = environment_id
+        self.environment_name = environment_name
+        self.project_id = project_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = deferrable
         self.poll_interval = poll_interval
@@ -105,6 +110,9 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
 
     # ----------------------------------------------------------------------------------
     # What subclasses decide
+
+    def _check_request(self) -> None:
+        """Validate what can be checked without Qovery, before any request is sent."""
 
     def _prepare(self, services: list[Service]) -> None:
         """Validate the request against the environment's services (before any change)."""
@@ -123,9 +131,13 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
     # The steps
 
     def execute(self, context: Context) -> dict[str, Any]:
-        environment_id = canonical_id(self.environment_id, "environment_id")
         # The link buttons read this key after every try; start it empty.
         context["ti"].xcom_push(key=LINKS_XCOM_KEY, value={})
+        self._check_request()
+        environment_id = self.resolve_environment_id(
+            self.environment_id, self.environment_name, self.project_id, required=True
+        )
+        assert environment_id is not None
 
         environment = self.hook.get_environment(environment_id)
         services = self.hook.list_services(environment_id)
@@ -154,6 +166,8 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
                     qovery_conn_id=self.qovery_conn_id,
                     poll_interval=self.poll_interval,
                     cancel_on_kill=self.cancel_on_timeout,
+                    max_retries=self.request_retries,
+                    retry_max_seconds=self.request_retry_seconds,
                 ),
                 method_name="execute_complete",
             )
@@ -290,9 +304,9 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         self, context: Context, status: str, result: dict[str, Any], plan: list[dict[str, Any]]
     ) -> dict[str, Any]:
         result = {**result, "plan": plan}
-        environment_id = result.get("environment_id") or canonical_id(
-            self.environment_id, "environment_id"
-        )
+        environment_id = str(result.get("environment_id") or "")
+        if not environment_id:
+            raise QoveryError(f"The deployment result names no environment: {result!r}")
         if result.get("execution_id"):
             self._push_links(
                 context, self.hook.get_environment(environment_id), result["execution_id"]
@@ -382,6 +396,7 @@ class QoveryDeployEnvironmentOperator(_QoveryDeployBaseOperator):
     their services, skipped ones marked) is logged and kept in the XCom result.
 
     :param environment_id: The environment to deploy (templated).
+    :param environment_name: Or its name (templated), with ``project_id`` (templated).
     :param wait_for_completion: Wait for the deployment to end (default) or return once
         it is requested.
     :param deferrable: Wait in the triggerer instead of holding a worker slot. Defaults to
@@ -407,7 +422,7 @@ class QoveryDeployServicesOperator(_QoveryDeployBaseOperator):
     """Deploy chosen services of an environment, optionally at given versions, and wait.
 
     Calls ``POST /environment/{id}/service/deploy``. ``services`` lists service ids, or
-    dicts with an ``id`` and the version fields the service's type accepts:
+    dicts with an ``id`` (or a ``name``) and the version fields the service's type takes:
 
     - APPLICATION: ``git_commit_id``;  CONTAINER: ``image_tag``;  DATABASE: none;
     - JOB: ``image_tag`` or ``git_commit_id`` (one, matching the job's source);
@@ -428,11 +443,15 @@ class QoveryDeployServicesOperator(_QoveryDeployBaseOperator):
     def __init__(self, *, services: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+        self._requested: list[dict[str, Any]] = []
         self._body: dict[str, Any] = {}
         self._ids: list[str] = []
 
+    def _check_request(self) -> None:
+        self._requested = normalize_service_requests(self.services)
+
     def _prepare(self, services: list[Service]) -> None:
-        requested = normalize_service_requests(self.services)
+        requested = resolve_service_names(self._requested, services)
         self._body = build_deploy_request(requested, {s.id: s for s in services})
         self._ids = [r["id"] for r in requested]
 
@@ -448,7 +467,7 @@ class QoveryDeployServicesOperator(_QoveryDeployBaseOperator):
 
 
 def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
-    """Turn ``services`` into ``[{"id": <uuid>, <version field>: str, ...}]`` or raise."""
+    """Turn ``services`` into ``[{"id" or "name": ..., <version field>: str, ...}]``."""
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
         # A template rendered without render_template_as_native_obj gives JSON text.
         try:
@@ -467,9 +486,16 @@ def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             requests.append({"id": canonical_id(item, where)})
             continue
-        entry = {"id": canonical_id(item.get("id", item.get("service_id")), f"{where}.id")}
+        ident = item.get("id", item.get("service_id"))
+        if (ident is None) == (item.get("name") is None):
+            raise QoveryInvalidInputError(f"{where} needs an 'id' or a 'name' (one of them).")
+        entry: dict[str, Any] = (
+            {"id": canonical_id(ident, f"{where}.id")}
+            if ident is not None
+            else {"name": item["name"]}
+        )
         for key, version in item.items():
-            if key in ("id", "service_id"):
+            if key in ("id", "service_id", "name"):
                 continue
             if not isinstance(version, str) or not version.strip():
                 hint = (
@@ -484,11 +510,32 @@ def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
                 )
             entry[key] = version.strip()
         requests.append(entry)
-    seen = [r["id"] for r in requests]
+    return requests
+
+
+def resolve_service_names(
+    requests: list[dict[str, Any]], services: list[Service]
+) -> list[dict[str, Any]]:
+    """Replace ``name`` by the service's ``id``; refuse a service listed twice."""
+    resolved = []
+    for request in requests:
+        if "name" not in request:
+            resolved.append(request)
+            continue
+        service = pick_by_name(
+            services,
+            request["name"],
+            kind="service",
+            where="this environment",
+            name_of=lambda s: s.name,
+            id_of=lambda s: s.id,
+        )
+        resolved.append({"id": service.id, **{k: v for k, v in request.items() if k != "name"}})
+    seen = [r["id"] for r in resolved]
     duplicates = sorted({i for i in seen if seen.count(i) > 1})
     if duplicates:
         raise QoveryInvalidInputError(f"services lists the same service twice: {duplicates}.")
-    return requests
+    return resolved
 
 
 def build_deploy_request(

@@ -18,15 +18,62 @@ if TYPE_CHECKING:
 
 
 class QoveryBaseOperator(BaseOperator):
-    """Holds the connection id and builds the hook lazily (no I/O at DAG parse time)."""
+    """Holds the connection settings and builds the hook lazily (no I/O at parse time).
 
-    def __init__(self, *, qovery_conn_id: str = QoveryHook.default_conn_name, **kwargs: Any):
+    :param qovery_conn_id: The Airflow connection of type ``qovery``.
+    :param request_retries: Retries of one request on 429, 502-504 and network errors;
+        default: the connection's ``max_retries`` (5).
+    :param request_retry_seconds: Total time one request may spend retrying; default: the
+        connection's ``retry_max_seconds`` (300).
+    """
+
+    def __init__(
+        self,
+        *,
+        qovery_conn_id: str = QoveryHook.default_conn_name,
+        request_retries: int | None = None,
+        request_retry_seconds: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.qovery_conn_id = qovery_conn_id
+        self.request_retries = request_retries
+        self.request_retry_seconds = request_retry_seconds
 
     @cached_property
     def hook(self) -> QoveryHook:
-        return QoveryHook(qovery_conn_id=self.qovery_conn_id)
+        return QoveryHook(
+            qovery_conn_id=self.qovery_conn_id,
+            max_retries=self.request_retries,
+            retry_max_seconds=self.request_retry_seconds,
+        )
+
+    def resolve_environment_id(
+        self, environment_id: Any, environment_name: Any, project_id: Any, *, required: bool
+    ) -> str | None:
+        """The environment's id, from ``environment_id`` or a name within ``project_id``."""
+        if _given(environment_id):
+            if _given(environment_name):
+                raise QoveryInvalidInputError("Give environment_id or environment_name, not both.")
+            return canonical_id(environment_id, "environment_id")
+        if _given(environment_name):
+            if not _given(project_id):
+                raise QoveryInvalidInputError(
+                    "environment_name needs project_id: names are unique within a project."
+                )
+            project = canonical_id(project_id, "project_id")
+            return self.hook.find_environment(project, environment_name).id
+        if required:
+            raise QoveryInvalidInputError(
+                "The environment is missing: give environment_id, or project_id and "
+                "environment_name."
+            )
+        return None
+
+
+def _given(value: Any) -> bool:
+    """Whether a parameter was given (templates render a missing value as '')."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 class QoveryAttachStageOperator(QoveryBaseOperator):
@@ -35,70 +82,123 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
     Calls ``PUT /deploymentStage/{deploymentStageId}/service/{serviceId}``.
 
     - ``is_skipped=True`` (skip): the service stays in the stage that holds it now and
-      environment-wide deploy, stop and restart leave it out. ``deployment_stage_id`` may
-      be omitted; when given it must be the service's current stage, because skipping
-      never moves a service.
-    - ``is_skipped=False`` (restage): the service moves to ``deployment_stage_id`` and is
-      no longer skipped.
+      environment-wide deploy, stop and restart leave it out. The stage may be omitted;
+      when given it must be the service's current stage, because skipping never moves a
+      service.
+    - ``is_skipped=False`` (restage): the service moves to the given stage and is no
+      longer skipped.
+
+    The service and the stage are given by id, or by name within the environment (names
+    compare case-insensitively, as in Qovery). The environment is needed only for names:
+    ``environment_id``, or ``project_id`` with ``environment_name``.
 
     After the call the answer is checked: the service must be in the requested stage with
     the requested flag, or the task fails. The environment's stages, in deployment order,
     are returned (XCom ``return_value``) as JSON-safe dicts in Qovery's field names.
 
     :param service_id: The service's id (templated).
+    :param service_name: Or its name within the environment (templated).
     :param deployment_stage_id: The target stage's id (templated). Required to restage.
+    :param deployment_stage_name: Or the target stage's name (templated).
     :param is_skipped: Skip (True) or restage (False). Templated; ``"true"``/``"false"``
         strings from templates are accepted.
+    :param environment_id: The environment, when names are used (templated).
+    :param environment_name: Or its name within ``project_id`` (templated).
+    :param project_id: The project holding ``environment_name`` (templated).
     :param qovery_conn_id: The Airflow connection of type ``qovery``.
 
     .. seealso:: docs/operators/attach-stage.md
     """
 
-    template_fields: Sequence[str] = ("deployment_stage_id", "service_id", "is_skipped")
+    template_fields: Sequence[str] = (
+        "service_id",
+        "service_name",
+        "deployment_stage_id",
+        "deployment_stage_name",
+        "is_skipped",
+        "environment_id",
+        "environment_name",
+        "project_id",
+    )
     ui_color = "#b5b2ff"
 
     def __init__(
         self,
         *,
-        service_id: Any,
+        service_id: Any = None,
+        service_name: Any = None,
         deployment_stage_id: Any = None,
+        deployment_stage_name: Any = None,
         is_skipped: Any = False,
+        environment_id: Any = None,
+        environment_name: Any = None,
+        project_id: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.service_id = service_id
+        self.service_name = service_name
         self.deployment_stage_id = deployment_stage_id
+        self.deployment_stage_name = deployment_stage_name
         self.is_skipped = is_skipped
+        self.environment_id = environment_id
+        self.environment_name = environment_name
+        self.project_id = project_id
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        service_id = canonical_id(self.service_id, "service_id")
         skip = coerce_bool(self.is_skipped, "is_skipped")
+        service_id, service_label = self._service()
         stage_id = self._target_stage(service_id, skip)
 
         stages = self.hook.attach_service_to_stage(stage_id, service_id, is_skipped=skip)
 
         stage = check_service_placement(stages, service_id, stage_id, skip)
-        self.log.info("%s", describe_placement(stages, stage, service_id, skip))
+        self.log.info("%s", describe_placement(stages, stage, service_id, skip, service_label))
         return [s.to_json_dict() for s in stages]
+
+    def _environment(self) -> str:
+        environment_id = self.resolve_environment_id(
+            self.environment_id, self.environment_name, self.project_id, required=True
+        )
+        assert environment_id is not None
+        return environment_id
+
+    def _service(self) -> tuple[str, str | None]:
+        """The service's id, and its name when it was given by name."""
+        if _given(self.service_id) == _given(self.service_name):
+            if self.service_id is not None and self.service_name is None:
+                canonical_id(self.service_id, "service_id")  # says it rendered empty
+            raise QoveryInvalidInputError("Give exactly one of service_id and service_name.")
+        if _given(self.service_id):
+            return canonical_id(self.service_id, "service_id"), None
+        service = self.hook.find_service(self._environment(), self.service_name)
+        return service.id, service.name
 
     def _target_stage(self, service_id: str, skip: bool) -> str:
         """The stage to send: the given one, or for a skip the service's current stage."""
-        given = self.deployment_stage_id
-        has_stage = given is not None and not (isinstance(given, str) and not given.strip())
+        if _given(self.deployment_stage_id) and _given(self.deployment_stage_name):
+            raise QoveryInvalidInputError(
+                "Give deployment_stage_id or deployment_stage_name, not both."
+            )
+        wanted: str | None = None
+        if _given(self.deployment_stage_id):
+            wanted = canonical_id(self.deployment_stage_id, "deployment_stage_id")
+        elif _given(self.deployment_stage_name):
+            environment_id = self._environment()
+            wanted = self.hook.find_deployment_stage(environment_id, self.deployment_stage_name).id
         if not skip:
-            if not has_stage:
+            if wanted is None:
                 raise QoveryInvalidInputError(
-                    "deployment_stage_id is required to restage a service (is_skipped=False): "
-                    "it names the stage the service moves to."
+                    "deployment_stage_id or deployment_stage_name is required to restage a "
+                    "service (is_skipped=False): it names the stage the service moves to."
                 )
-            return canonical_id(given, "deployment_stage_id")
-        wanted = canonical_id(given, "deployment_stage_id") if has_stage else None
+            return wanted
         current = self.hook.get_service_deployment_stage(service_id)
         if wanted is not None and wanted != current.id:
             raise QoveryInvalidInputError(
                 f"Service {service_id} is in stage {_stage_label(current)}, not in stage "
                 f"{wanted}. Skipping never moves a service: restage it first "
-                "(is_skipped=False), then skip it, or omit deployment_stage_id."
+                "(is_skipped=False), then skip it, or do not name a stage."
             )
         return current.id
 
@@ -127,7 +227,11 @@ def check_service_placement(
 
 
 def describe_placement(
-    stages: list[DeploymentStage], stage: DeploymentStage, service_id: str, skipped: bool
+    stages: list[DeploymentStage],
+    stage: DeploymentStage,
+    service_id: str,
+    skipped: bool,
+    service_name: str | None = None,
 ) -> str:
     """One line for the task log, e.g. "... is now skipped in stage 'backend' (3rd of 4)"."""
     entry = stage.find_service(service_id)
@@ -135,8 +239,9 @@ def describe_placement(
     position = next(i for i, s in enumerate(stages, start=1) if s.id == stage.id)
     environment = stage.environment.id if stage.environment else "unknown"
     state = "skipped in" if skipped else "deployed with"
+    label = f"{service_name!r} ({service_id})" if service_name else service_id
     return (
-        f"Service {service_id}{kind} is now {state} stage {_stage_label(stage)} "
+        f"Service {label}{kind} is now {state} stage {_stage_label(stage)} "
         f"({ordinal(position)} of {len(stages)}) of environment {environment}."
     )
 

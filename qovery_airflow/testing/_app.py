@@ -50,6 +50,10 @@ class RecordedRequest:
     status: int
     #: When the request arrived (``time.time()``), for tests that measure delays.
     at: float = 0.0
+    #: The scheme of its Authorization header ("Token", "Bearer"...), never the secret.
+    auth_scheme: str = ""
+    #: How many words the Authorization header had (2 for a well-formed one).
+    auth_words: int = 0
 
 
 @dataclass
@@ -257,8 +261,16 @@ class FakeApp:
         except ValueError:
             body = raw.decode("utf-8", "replace")
         status = reply.status if reply.mode != "reset" else 0
+        authorization = (_header(incoming.headers, "authorization") or "").split()
         record = RecordedRequest(
-            incoming.method, incoming.path, incoming.query, body, status, self.clock()
+            incoming.method,
+            incoming.path,
+            incoming.query,
+            body,
+            status,
+            self.clock(),
+            authorization[0] if authorization else "",
+            len(authorization),
         )
         with self._log_lock:
             self._requests.append(record)

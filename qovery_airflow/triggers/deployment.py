@@ -10,7 +10,6 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from qovery_airflow import endpoints
-from qovery_airflow.client import RetryPolicy
 from qovery_airflow.errors import QoveryAPIError, QoveryError, QoveryServerError
 from qovery_airflow.hooks.qovery import QoveryHook
 from qovery_airflow.polling import ProgressLog, apoll
@@ -36,7 +35,8 @@ class QoveryDeploymentTrigger(BaseTrigger):
     :param qovery_conn_id: The Airflow connection; the token itself is never serialized.
     :param poll_interval: Seconds between polls.
     :param cancel_on_kill: Cancel the deployment when the task is killed while deferred.
-    :param retry: A ``RetryPolicy`` as a dict, or None for the connection's.
+    :param max_retries: Per-request retries; None for the connection's setting.
+    :param retry_max_seconds: Per-request retry budget; None for the connection's.
     """
 
     def __init__(
@@ -46,14 +46,16 @@ class QoveryDeploymentTrigger(BaseTrigger):
         qovery_conn_id: str = QoveryHook.default_conn_name,
         poll_interval: float = 15.0,
         cancel_on_kill: bool = True,
-        retry: dict[str, Any] | None = None,
+        max_retries: int | None = None,
+        retry_max_seconds: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.watch = watch
         self.qovery_conn_id = qovery_conn_id
         self.poll_interval = poll_interval
         self.cancel_on_kill = cancel_on_kill
-        self.retry = retry
+        self.max_retries = max_retries
+        self.retry_max_seconds = retry_max_seconds
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -63,13 +65,17 @@ class QoveryDeploymentTrigger(BaseTrigger):
                 "qovery_conn_id": self.qovery_conn_id,
                 "poll_interval": self.poll_interval,
                 "cancel_on_kill": self.cancel_on_kill,
-                "retry": self.retry,
+                "max_retries": self.max_retries,
+                "retry_max_seconds": self.retry_max_seconds,
             },
         )
 
     def _hook(self) -> QoveryHook:
-        retry = RetryPolicy.from_dict(self.retry) if self.retry else None
-        return QoveryHook(qovery_conn_id=self.qovery_conn_id, retry=retry)
+        return QoveryHook(
+            qovery_conn_id=self.qovery_conn_id,
+            max_retries=self.max_retries,
+            retry_max_seconds=self.retry_max_seconds,
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         spec = WatchSpec.from_dict(self.watch)
