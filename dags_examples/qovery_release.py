@@ -1,8 +1,10 @@
-"""A scheduled release train: skip some services, deploy the environment, report.
+"""A scheduled release train: snapshot the stages, skip some services, deploy, restore.
 
 Runs every weekday at 22:00 (and on manual triggers, with a form for the params). The
-deployment waits in the triggerer (``deferrable=True``), so no worker slot is held while
-Qovery deploys. The defaults point at the fake Qovery API's seed data.
+stage layout is saved first (an Airflow setup task) and put back at the end (its
+teardown), whether the deployment succeeded or not. The deployment waits in the
+triggerer (``deferrable=True``), so no worker slot is held while Qovery deploys. The
+defaults point at the fake Qovery API's seed data; services are named, not numbered.
 
 ``QOVERY_EXAMPLE_POLL_INTERVAL`` (seconds, default 15) sets how often Qovery is asked;
 the demo lowers it because the fake deploys in seconds.
@@ -17,7 +19,11 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from qovery_airflow.operators.deployment import QoveryDeployEnvironmentOperator
-from qovery_airflow.operators.deployment_stage import QoveryAttachStageOperator
+from qovery_airflow.operators.deployment_stage import (
+    QoveryAttachStageOperator,
+    QoveryGetDeploymentStagesOperator,
+    QoveryRestoreDeploymentStagesOperator,
+)
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL = float(os.environ.get("QOVERY_EXAMPLE_POLL_INTERVAL", "15"))
@@ -34,23 +40,26 @@ with DAG(
             type="string",
             title="Environment to release",
         ),
-        "skip_service_ids": Param(
-            ["5f000000-0000-4000-8000-000000000004"],
+        "skip_services": Param(
+            ["worker"],
             type="array",
             items={"type": "string"},
-            title="Services to leave out of this release",
+            title="Services to leave out of this release (names)",
             description="They stay in their stage, skipped, so the deployment leaves them out.",
         ),
     },
 ) as dag:
+    snapshot = QoveryGetDeploymentStagesOperator(
+        task_id="snapshot_stages", environment_id="{{ params.environment_id }}"
+    )
 
     @task
     def services_to_skip(**context: Any) -> list[str]:
-        return list(context["params"]["skip_service_ids"])
+        return list(context["params"]["skip_services"])
 
-    skip = QoveryAttachStageOperator.partial(task_id="skip", is_skipped=True).expand(
-        service_id=services_to_skip()
-    )
+    skip = QoveryAttachStageOperator.partial(
+        task_id="skip", is_skipped=True, environment_id="{{ params.environment_id }}"
+    ).expand(service_name=services_to_skip())
 
     deploy = QoveryDeployEnvironmentOperator(
         task_id="deploy",
@@ -73,5 +82,10 @@ with DAG(
         for service in result["services"]:
             log.info("  %-20s %-12s %s", service["name"], service["type"], service["state"])
 
-    skip >> deploy
+    restore = QoveryRestoreDeploymentStagesOperator(
+        task_id="restore_stages", snapshot=snapshot.output
+    )
+
+    snapshot >> skip >> deploy >> restore
     report(deploy.output)
+    restore.as_teardown(setups=snapshot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -254,3 +255,196 @@ def ordinal(n: int) -> str:
 
 def _stage_label(stage: DeploymentStage) -> str:
     return f"{stage.name!r}" if stage.name else stage.id
+
+
+class QoveryGetDeploymentStagesOperator(QoveryBaseOperator):
+    """Push an environment's deployment stages, in order, to XCom (a snapshot).
+
+    The value has the same shape as ``QoveryAttachStageOperator``'s and is what
+    ``QoveryRestoreDeploymentStagesOperator`` takes to put everything back.
+
+    :param environment_id: The environment (templated).
+    :param environment_name: Or its name (templated), with ``project_id`` (templated).
+    :param qovery_conn_id: The Airflow connection of type ``qovery``.
+
+    .. seealso:: docs/operators/snapshot-restore.md
+    """
+
+    template_fields: Sequence[str] = ("environment_id", "environment_name", "project_id")
+    ui_color = "#b5b2ff"
+
+    def __init__(
+        self,
+        *,
+        environment_id: Any = None,
+        environment_name: Any = None,
+        project_id: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.environment_id = environment_id
+        self.environment_name = environment_name
+        self.project_id = project_id
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        environment_id = self.resolve_environment_id(
+            self.environment_id, self.environment_name, self.project_id, required=True
+        )
+        stages = self.hook.list_deployment_stages(environment_id)
+        skipped = sum(e.is_skipped for s in stages for e in s.services)
+        self.log.info(
+            "Environment %s has %d stages and %d services (%d skipped): %s",
+            environment_id,
+            len(stages),
+            sum(len(s.services) for s in stages),
+            skipped,
+            ", ".join(
+                f"{_stage_label(s)}: "
+                + (
+                    ", ".join(
+                        f"{e.service_id}{' (skipped)' if e.is_skipped else ''}" for e in s.services
+                    )
+                    or "empty"
+                )
+                for s in stages
+            ),
+        )
+        return [s.to_json_dict() for s in stages]
+
+
+class QoveryRestoreDeploymentStagesOperator(QoveryBaseOperator):
+    """Bring every service back to the stage and skip flag a snapshot recorded.
+
+    ``snapshot`` is a stage list as ``QoveryGetDeploymentStagesOperator`` (or
+    ``QoveryAttachStageOperator``) pushed it: an XCom value, a list, or its JSON text.
+    Only services whose placement differs are changed, with one call each (two for a
+    service that must move and be skipped: move, then skip in place, which is right under
+    either reading of Qovery's skip documentation). Running it again changes nothing.
+    Services added since the snapshot are left where they are; services deleted since are
+    reported and skipped. Stages themselves (names, order) are not recreated: a stage of
+    the snapshot that no longer exists fails the task before any change.
+
+    :param snapshot: The stage list to restore (templated).
+    :param qovery_conn_id: The Airflow connection of type ``qovery``.
+
+    .. seealso:: docs/operators/snapshot-restore.md
+    """
+
+    template_fields: Sequence[str] = ("snapshot",)
+    ui_color = "#b5b2ff"
+
+    def __init__(self, *, snapshot: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot = snapshot
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        wanted = parse_snapshot(self.snapshot)
+        environment_id = _snapshot_environment(wanted)
+        current = self.hook.list_deployment_stages(environment_id)
+        changes = plan_restore(wanted, current)
+
+        stages = current
+        for service_id, stage_id, skipped in changes:
+            stages = self.hook.attach_service_to_stage(stage_id, service_id, is_skipped=skipped)
+            check_service_placement(stages, service_id, stage_id, skipped)
+
+        missing = check_snapshot_restored(wanted, stages)
+        if changes:
+            self.log.info(
+                "Restored the stages of environment %s with %d call(s).",
+                environment_id,
+                len(changes),
+            )
+        else:
+            self.log.info(
+                "The stages of environment %s already match the snapshot.", environment_id
+            )
+        for service_id in missing:
+            self.log.warning("Service %s of the snapshot no longer exists; left out.", service_id)
+        return [s.to_json_dict() for s in stages]
+
+
+def parse_snapshot(value: Any) -> list[DeploymentStage]:
+    """The snapshot as stage models, or a clear error naming what is wrong with it."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise QoveryInvalidInputError(
+                f"snapshot is text but not JSON: {value[:80]!r}. Pass the XCom value of "
+                "QoveryGetDeploymentStagesOperator (e.g. its .output)."
+            ) from None
+    if isinstance(value, dict) and "results" in value:
+        value = value["results"]
+    if not isinstance(value, list) or not value:
+        raise QoveryInvalidInputError(
+            f"snapshot must be a non-empty list of stages, got {type(value).__name__}."
+        )
+    try:
+        return [DeploymentStage.model_validate(stage) for stage in value]
+    except ValueError as exc:
+        raise QoveryInvalidInputError(f"snapshot is not a list of stages: {exc}") from None
+
+
+def _snapshot_environment(stages: list[DeploymentStage]) -> str:
+    environments = {s.environment.id for s in stages if s.environment is not None}
+    if len(environments) != 1:
+        raise QoveryInvalidInputError(
+            "snapshot must hold the stages of exactly one environment, "
+            f"found {sorted(environments) or 'none'}."
+        )
+    return canonical_id(environments.pop(), "snapshot environment id")
+
+
+def plan_restore(
+    wanted: list[DeploymentStage], current: list[DeploymentStage]
+) -> list[tuple[str, str, bool]]:
+    """The attach calls, ``(service_id, stage_id, is_skipped)``, that restore ``wanted``."""
+    existing = {s.id for s in current}
+    gone = [s for s in wanted if s.id not in existing]
+    if gone:
+        names = ", ".join(_stage_label(s) for s in gone)
+        raise QoveryInvalidInputError(
+            f"The snapshot's stage(s) {names} no longer exist; recreate them, then restore."
+        )
+    changes: list[tuple[str, str, bool]] = []
+    for stage in wanted:
+        for entry in stage.services:
+            if entry.service_id is None:
+                continue
+            found = find_service_stage(current, entry.service_id)
+            if found is None:
+                continue
+            now_stage, now_entry = found
+            moved = now_stage.id != stage.id
+            if moved:
+                changes.append((entry.service_id, stage.id, False))
+            if entry.is_skipped and (moved or not now_entry.is_skipped):
+                changes.append((entry.service_id, stage.id, True))
+            elif not entry.is_skipped and not moved and now_entry.is_skipped:
+                changes.append((entry.service_id, stage.id, False))
+    return changes
+
+
+def check_snapshot_restored(
+    wanted: list[DeploymentStage], stages: list[DeploymentStage]
+) -> list[str]:
+    """Raise if a service is not where the snapshot says; return services gone since."""
+    missing = []
+    for stage in wanted:
+        for entry in stage.services:
+            if entry.service_id is None:
+                continue
+            found = find_service_stage(stages, entry.service_id)
+            if found is None:
+                missing.append(entry.service_id)
+            elif found[0].id != stage.id or found[1].is_skipped != entry.is_skipped:
+                raise QoveryUnexpectedResponseError(
+                    "GET",
+                    "/environment/{id}/deploymentStage",
+                    200,
+                    f"after the restore, service {entry.service_id} is in stage "
+                    f"{_stage_label(found[0])} with is_skipped={found[1].is_skipped}; the "
+                    f"snapshot has it in {_stage_label(stage)} with is_skipped={entry.is_skipped}",
+                )
+    return missing
