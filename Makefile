@@ -8,13 +8,12 @@ STAMP := $(VENV)/.installed-stamp
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help venv demo test lint typecheck unit slow bench docs lock clean
+.PHONY: help venv demo test lint typecheck unit slow lock clean
 
 help:
 	@echo "make demo   run the example DAGs end to end against the fake Qovery API"
 	@echo "make test   lint, type-check and run the whole test suite"
-	@echo "make slow   the slower system checks (Airflow CLI in subprocesses)"
-	@echo "make bench  benchmarks that print their numbers"
+	@echo "make slow   the slower system checks (the demo through Airflow's CLI)"
 
 venv: $(STAMP)
 
@@ -28,8 +27,8 @@ demo: $(STAMP)
 	$(BIN)/python dags_examples/_demo.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check qovery_airflow tests dags_examples benchmarks
-	$(BIN)/ruff format --check qovery_airflow tests dags_examples benchmarks
+	$(BIN)/ruff check qovery_airflow tests dags_examples
+	$(BIN)/ruff format --check qovery_airflow tests dags_examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy qovery_airflow
@@ -41,9 +40,6 @@ test: lint typecheck unit
 
 slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
-
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
 
 lock:
 	$(UV) pip compile -q -p $(BIN)/python --extra dev pyproject.toml -o requirements/constraints.txt

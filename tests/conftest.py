@@ -24,6 +24,7 @@ os.environ.update(
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(_proxy, None)
 
+import base64  # noqa: E402
 import json  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -31,7 +32,29 @@ import pytest  # noqa: E402
 
 from qovery_airflow.testing import ADMIN_TOKEN, SEED_PATH, FakeQoveryAPI  # noqa: E402
 
+#: A valid token of the test seed that must never appear anywhere Airflow keeps things.
 CANARY_TOKEN = "canary-3f9a1c-QOVERY-TOKEN-must-never-show"
+#: A token with the characters that need percent-encoding in a connection URI.
+SLASH_PLUS_TOKEN = "qov/abc+def=="
+
+
+def _jwt() -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': 'ci'})}.c2lnbmF0dXJl"
+
+
+#: A three-part JWT, as the console's OIDC tokens are.
+JWT_TOKEN = _jwt()
+
+
+def _test_seed() -> dict[str, Any]:
+    """The bundled seed plus the tokens the tests need."""
+    seed: dict[str, Any] = json.loads(SEED_PATH.read_text())
+    for token in (CANARY_TOKEN, SLASH_PLUS_TOKEN, JWT_TOKEN):
+        seed["tokens"].append({"token": token, "scope": "admin", "name": "test token"})
+    return seed
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,7 +76,7 @@ STEP_SECONDS = 0.05
 
 @pytest.fixture(scope="session")
 def _fake_server() -> Iterator[FakeQoveryAPI]:
-    with FakeQoveryAPI(seed=SEED_PATH, strict=True, step_seconds=STEP_SECONDS) as api:
+    with FakeQoveryAPI(seed=_test_seed(), strict=True, step_seconds=STEP_SECONDS) as api:
         yield api
 
 

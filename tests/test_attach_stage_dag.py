@@ -144,14 +144,15 @@ def test_a_result_that_contradicts_the_request_fails_the_task(
     assert "but Qovery reports it in stage 'backend'" in run_output.text
 
 
-def test_canary_token_never_shows(
+def test_a_rejected_token_never_shows(
     fake_api: FakeQoveryAPI, monkeypatch: pytest.MonkeyPatch, run_output: RunOutput
 ) -> None:
     """A wrong token fails the task with 401; the token shows in no log, error or XCom."""
-    monkeypatch.setenv("AIRFLOW_CONN_QOVERY_DEFAULT", connection_json(fake_api.url, CANARY_TOKEN))
+    wrong = CANARY_TOKEN + "-revoked"
+    monkeypatch.setenv("AIRFLOW_CONN_QOVERY_DEFAULT", connection_json(fake_api.url, wrong))
     dag_run = run_dag(_dag("attach_canary", service_id=SERVICE_API_ID, is_skipped=True))
     assert dag_run.state == "failed"
     text = run_output.text
     assert "HTTP 401" in text
-    assert CANARY_TOKEN not in text
-    assert CANARY_TOKEN not in json.dumps(xcom(dag_run, "attach") or "")
+    assert wrong not in text
+    assert wrong not in json.dumps(xcom(dag_run, "attach") or "")

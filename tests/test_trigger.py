@@ -74,11 +74,10 @@ async def test_deadline_gives_a_timeout_event(qovery_conn: FakeQoveryAPI) -> Non
 async def test_permanent_errors_end_the_wait(
     qovery_conn: FakeQoveryAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_QOVERY_DEFAULT", connection_json(qovery_conn.url, CANARY_TOKEN)
-    )
+    wrong = CANARY_TOKEN + "-revoked"
+    monkeypatch.setenv("AIRFLOW_CONN_QOVERY_DEFAULT", connection_json(qovery_conn.url, wrong))
     event = await _first_event(_trigger(deadline=time.time() + 60))
     assert event["status"] == "error"
     assert "HTTP 401" in event["message"]
-    assert CANARY_TOKEN not in json.dumps(event)
+    assert wrong not in json.dumps(event)
     assert len(qovery_conn.requests) == 1
