@@ -5,7 +5,8 @@
 3. runs ``airflow dags test qovery_stage_changes`` in a throwaway AIRFLOW_HOME: one
    service is skipped in place, another moved to another stage and un-skipped;
 4. prints the stages again, what changed, and checks the fake's own state agrees;
-5. runs ``airflow dags test qovery_release``: skip, then a deferrable deployment.
+5. runs ``airflow dags test qovery_release``: snapshot the stages, skip ``web``, deploy
+   the environment through the deferrable path, restore the stages as a teardown.
 
 Exits non-zero if a DAG run fails or the state is not what the DAG asked for.
 """
@@ -66,9 +67,17 @@ def main() -> int:
         print("\n".join(f"  - {line}" for line in changes) or "  nothing")
         ok = ok and _check_fake_state(url, after)
 
-        print("\n$ airflow dags test qovery_release   (skip worker, deploy deferrably)")
-        ok = _run(["airflow", "dags", "test", "qovery_release"], env, home, "release") and ok
+        conf = json.dumps({"skip_services": ["web"]})
+        print(f"\n$ airflow dags test qovery_release --conf '{conf}'")
+        print("  (snapshot stages, skip web, deploy deferrably, restore the stages)")
+        release = ["airflow", "dags", "test", "qovery_release", "--conf", conf]
+        ok = _run(release, env, home, "release") and ok
         print(_release_summary(url))
+        restored = _placements(_stages(url)) == _placements(after)
+        print(
+            f"  [{'ok' if restored else 'FAILED'}] stages restored to their layout before the release"
+        )
+        ok = ok and restored
     finally:
         fake.terminate()
         fake.wait(timeout=10)
@@ -206,10 +215,15 @@ def _release_summary(url: str) -> str:
     status = _get(url, f"/environment/{ENVIRONMENT_ID}/statuses")
     names = _names(url)
     env = status["environment"]
-    rows = [f"  environment: {env['state']} (execution {env.get('last_deployment_id')})"]
+    execution = env.get("last_deployment_id")
+    rows = [f"  environment: {env['state']} (deployment {execution})"]
     for kind in ("databases", "jobs", "applications", "containers", "helms", "terraforms"):
         for service in status.get(kind) or []:
-            rows.append(f"  {names.get(service['id'], service['id']):<12} {service['state']}")
+            part = service.get("execution_id") == execution
+            rows.append(
+                f"  {names.get(service['id'], service['id']):<12} {service['state']:<10} "
+                + ("deployed in this release" if part else "left out (skipped)")
+            )
     return "\n".join(rows)
 
 
