@@ -74,9 +74,8 @@ def main() -> int:
         ok = _run(release, env, home, "release") and ok
         print(_release_summary(url))
         restored = _placements(_stages(url)) == _placements(after)
-        print(
-            f"  [{'ok' if restored else 'FAILED'}] stages restored to their layout before the release"
-        )
+        mark = "ok" if restored else "FAILED"
+        print(f"  [{mark}] stages restored to their layout before the release")
         ok = ok and restored
     finally:
         fake.terminate()
