@@ -62,23 +62,6 @@ class RetryPolicy:
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
 
-    def to_dict(self) -> dict[str, float]:
-        return {
-            "max_retries": self.max_retries,
-            "max_seconds": self.max_seconds,
-            "backoff_initial": self.backoff_initial,
-            "backoff_max": self.backoff_max,
-        }
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> RetryPolicy:
-        return cls(
-            max_retries=int(values.get("max_retries", cls.max_retries)),
-            max_seconds=float(values.get("max_seconds", cls.max_seconds)),
-            backoff_initial=float(values.get("backoff_initial", cls.backoff_initial)),
-            backoff_max=float(values.get("backoff_max", cls.backoff_max)),
-        )
-
 
 @dataclass(frozen=True)
 class ClientSettings:

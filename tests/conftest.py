@@ -58,7 +58,8 @@ def _test_seed() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _airflow_home() -> Iterator[str]:
+def airflow_home() -> Iterator[str]:
+    """The throwaway AIRFLOW_HOME of this test session (removed at the end)."""
     yield _AIRFLOW_HOME
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 

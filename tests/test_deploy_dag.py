@@ -75,6 +75,12 @@ def test_success_pushes_result_plan_and_links(qovery_conn: FakeQoveryAPI, deferr
     assert [s["id"] for s in skipped] == [SERVICE_CACHE_ID]
     links = xcom(dag_run, "deploy", key="qovery_links")
     assert links["deployment_url"].endswith(f"/deployment/{result['execution_id']}")
+    console = "https://console.qovery.com/organization/11111111-1111-4111-8111-111111111111"
+    assert xcom(dag_run, "deploy", key="_link_QoveryEnvironmentLink") == (
+        f"{console}/project/22222222-2222-4222-8222-222222222222"
+        f"/environment/{PRODUCTION_ENV_ID}/overview"
+    )
+    assert xcom(dag_run, "deploy", key="_link_QoveryDeploymentLink") == links["deployment_url"]
     assert _deploy_posts(qovery_conn) == 1 and _cancels(qovery_conn) == 0
 
 

@@ -89,7 +89,7 @@ def test_the_canary_token_shows_nowhere(
     qovery_conn: FakeQoveryAPI,
     monkeypatch: pytest.MonkeyPatch,
     run_output: RunOutput,
-    _airflow_home: str,
+    airflow_home: str,
     deferrable: bool,
     failure: Any,
 ) -> None:
@@ -108,4 +108,4 @@ def test_the_canary_token_shows_nowhere(
     assert dag_run.state == ("success" if failure in (None, "flaky") else "failed")
     assert any(r.status == 200 for r in qovery_conn.requests)  # the canary was used
     assert CANARY_TOKEN not in run_output.text
-    assert CANARY_TOKEN.encode() not in _everything_airflow_stored(_airflow_home)
+    assert CANARY_TOKEN.encode() not in _everything_airflow_stored(airflow_home)

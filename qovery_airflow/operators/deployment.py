@@ -184,6 +184,9 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             raise QoveryError(
                 f"The Qovery trigger sent an event this operator cannot read: {event!r}"
             )
+        if isinstance(event.get("watch"), Mapping):
+            # A new operator instance resumes here: the watch tells what this task started.
+            self._started = WatchSpec.from_dict(dict(event["watch"]))
         if event["status"] == "error":
             raise QoveryError(f"Waiting for the Qovery deployment failed: {event.get('message')}")
         plan = context["ti"].xcom_pull(task_ids=self.task_id, key=PLAN_XCOM_KEY)

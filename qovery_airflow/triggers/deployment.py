@@ -26,7 +26,7 @@ class QoveryDeploymentTrigger(BaseTrigger):
     ``run()`` only reads (GET), so the triggerer may restart it at will. Errors Qovery may
     recover from (5xx, 429, timeouts, network) are retried until the deadline; others end
     the wait with an ``error`` event. Events: ``{"status": "final" | "timeout" | "error",
-    "result": <XCom result>, "message": str}``.
+    "result": <XCom result>, "message": str, "watch": <the watch spec>}``.
 
     The one write it can make is in ``on_kill``: when a person marks the deferred task
     failed or clears it, the deployment is cancelled if ``cancel_on_kill`` is set.
@@ -84,7 +84,9 @@ class QoveryDeploymentTrigger(BaseTrigger):
         try:
             client = await self._hook().aget_client()
         except QoveryError as exc:
-            yield _event({"status": "error", "message": str(exc), "result": None})
+            yield _event(
+                {"status": "error", "message": str(exc), "result": None, "watch": self.watch}
+            )
             return
         async with client:
             while True:
@@ -94,18 +96,34 @@ class QoveryDeploymentTrigger(BaseTrigger):
                     self.log.warning("Polling Qovery failed, will poll again: %s", exc)
                 except QoveryAPIError as exc:
                     result = build_result(spec, observation)
-                    yield _event({"status": "error", "message": str(exc), "result": result})
+                    yield _event(
+                        {
+                            "status": "error",
+                            "message": str(exc),
+                            "result": result,
+                            "watch": self.watch,
+                        }
+                    )
                     return
                 else:
                     progress.record(observation)
                     if observation.outcome.is_final:
                         result = build_result(spec, observation)
-                        yield _event({"status": "final", "message": "", "result": result})
+                        yield _event(
+                            {
+                                "status": "final",
+                                "message": "",
+                                "result": result,
+                                "watch": self.watch,
+                            }
+                        )
                         return
                 left = spec.seconds_left()
                 if left is not None and left <= 0:
                     result = build_result(spec, observation, timed_out=True)
-                    yield _event({"status": "timeout", "message": "", "result": result})
+                    yield _event(
+                        {"status": "timeout", "message": "", "result": result, "watch": self.watch}
+                    )
                     return
                 await asyncio.sleep(
                     self.poll_interval if left is None else min(self.poll_interval, left)
