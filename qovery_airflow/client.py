@@ -319,7 +319,17 @@ def _error_for_status(call: ApiCall[Any], response: httpx.Response) -> QoveryAPI
     return QoveryRequestRejectedError(call.method, call.path, status, detail)
 
 
+def _request_arguments(settings: ClientSettings, call: ApiCall[Any]) -> dict[str, Any]:
+    return {
+        "method": call.method,
+        "url": settings.url(call.path),
+        "json": call.json_body,
+        "params": call.params,
+    }
+
+
 def _parse_response(call: ApiCall[ResultT], response: httpx.Response) -> ResultT:
+    log.debug("Qovery API %s answered %s", call.label, response.status_code)
     if not response.is_success:
         raise _error_for_status(call, response)
     if not response.content.strip():
@@ -445,15 +455,9 @@ class QoveryClient:
 
     def _send_once(self, call: ApiCall[ResultT]) -> ResultT:
         try:
-            response = self._http.request(
-                call.method,
-                self.settings.url(call.path),
-                json=call.json_body,
-                params=call.params,
-            )
+            response = self._http.request(**_request_arguments(self.settings, call))
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        log.debug("Qovery API %s answered %s", call.label, response.status_code)
         return _parse_response(call, response)
 
     def close(self) -> None:
@@ -484,15 +488,9 @@ class AsyncQoveryClient:
 
     async def _send_once(self, call: ApiCall[ResultT]) -> ResultT:
         try:
-            response = await self._http.request(
-                call.method,
-                self.settings.url(call.path),
-                json=call.json_body,
-                params=call.params,
-            )
+            response = await self._http.request(**_request_arguments(self.settings, call))
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        log.debug("Qovery API %s answered %s", call.label, response.status_code)
         return _parse_response(call, response)
 
     async def aclose(self) -> None:

@@ -141,14 +141,7 @@ class QoveryHook(BaseHook):
     def find_environment(self, project_id: object, name: object) -> Environment:
         """The environment called ``name`` (case-insensitively) in the project."""
         environments = self.client.send(endpoints.list_environments(project_id))
-        return pick_by_name(
-            environments,
-            name,
-            kind="environment",
-            where=f"project {project_id}",
-            name_of=lambda e: e.name,
-            id_of=lambda e: e.id,
-        )
+        return pick_by_name(environments, name, kind="environment", where=f"project {project_id}")
 
     def find_deployment_stage(self, environment_id: object, name: object) -> DeploymentStage:
         """The stage called ``name`` (case-insensitively, as in Qovery) in the environment."""
@@ -157,8 +150,6 @@ class QoveryHook(BaseHook):
             name,
             kind="stage",
             where=f"environment {environment_id}",
-            name_of=lambda s: s.name,
-            id_of=lambda s: s.id,
         )
 
     def find_service(self, environment_id: object, name: object) -> Service:
@@ -168,8 +159,6 @@ class QoveryHook(BaseHook):
             name,
             kind="service",
             where=f"environment {environment_id}",
-            name_of=lambda s: s.name,
-            id_of=lambda s: s.id,
         )
 
     # ----------------------------------------------------------------------------------

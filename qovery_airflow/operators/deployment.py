@@ -525,14 +525,7 @@ def resolve_service_names(
         if "name" not in request:
             resolved.append(request)
             continue
-        service = pick_by_name(
-            services,
-            request["name"],
-            kind="service",
-            where="this environment",
-            name_of=lambda s: s.name,
-            id_of=lambda s: s.id,
-        )
+        service = pick_by_name(services, request["name"], kind="service", where="this environment")
         resolved.append({"id": service.id, **{k: v for k, v in request.items() if k != "name"}})
     seen = [r["id"] for r in resolved]
     duplicates = sorted({i for i in seen if seen.count(i) > 1})
