@@ -75,6 +75,8 @@ def test_success_pushes_result_plan_and_links(qovery_conn: FakeQoveryAPI, deferr
     assert [s["id"] for s in skipped] == [SERVICE_CACHE_ID]
     links = xcom(dag_run, "deploy", key="qovery_links")
     assert links["deployment_url"].endswith(f"/deployment/{result['execution_id']}")
+    ids = xcom(dag_run, "deploy", key="qovery_deployment")
+    assert ids["deployment_request_id"] == result["deployment_request_id"]
     console = "https://console.qovery.com/organization/11111111-1111-4111-8111-111111111111"
     assert xcom(dag_run, "deploy", key="_link_QoveryEnvironmentLink") == (
         f"{console}/project/22222222-2222-4222-8222-222222222222"
@@ -328,3 +330,16 @@ def test_deploy_services_rejects_bad_requests_before_deploying(
     assert dag_run.state == "failed"
     assert message in run_output.text
     assert not [r for r in qovery_conn.requests if r.method != "GET"]
+
+
+def test_killing_a_blocking_task_cancels_its_deployment(qovery_conn: FakeQoveryAPI) -> None:
+    """``on_kill`` (a person marks the running task failed) cancels what the task started."""
+    from qovery_airflow.watch import WatchSpec
+
+    qovery_conn.configure(step_seconds=1.0)
+    operator = QoveryDeployEnvironmentOperator(task_id="deploy", environment_id=PRODUCTION_ENV_ID)
+    operator.on_kill()  # nothing started yet: nothing to cancel
+    QoveryHook().client.send(endpoints.deploy_environment(PRODUCTION_ENV_ID))
+    operator._started = WatchSpec(environment_id=PRODUCTION_ENV_ID, has_baseline=True)
+    operator.on_kill()
+    assert _cancels(qovery_conn) == 1

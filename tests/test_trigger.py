@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from qovery_airflow import endpoints
 from qovery_airflow.testing import PRODUCTION_ENV_ID, FakeQoveryAPI, Fault
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
 from qovery_airflow.watch import WatchSpec
@@ -81,3 +82,17 @@ async def test_permanent_errors_end_the_wait(
     assert "HTTP 401" in event["message"]
     assert wrong not in json.dumps(event)
     assert len(qovery_conn.requests) == 1
+
+
+async def test_on_kill_cancels_the_deployment_the_task_started(qovery_conn: FakeQoveryAPI) -> None:
+    from qovery_airflow.hooks.qovery import QoveryHook
+
+    qovery_conn.configure(step_seconds=1.0)
+    QoveryHook().client.send(endpoints.deploy_environment(PRODUCTION_ENV_ID))
+    await _trigger(has_baseline=True).on_kill()
+    await _trigger().on_kill()  # a sensor's watch: it started nothing, so cancels nothing
+    silent = _trigger(has_baseline=True)
+    silent.cancel_on_kill = False
+    await silent.on_kill()
+    cancels = [r for r in qovery_conn.requests if r.path.endswith("/cancelDeployment")]
+    assert len(cancels) == 1

@@ -46,6 +46,8 @@ STATE_STORE_KEY = "qovery_deployment"
 
 #: The XCom key of the plan, pushed before deploying (the result holds it too).
 PLAN_XCOM_KEY = "qovery_plan"
+#: The XCom key of the deployment's identifiers, pushed as soon as it is requested.
+DEPLOYMENT_XCOM_KEY = "qovery_deployment"
 
 #: Version fields a service of each type accepts in ``POST /environment/{id}/service/deploy``.
 VERSION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -153,6 +155,14 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             context, environment_id, services
         )
         self._push_links(context, environment, None)
+        context["ti"].xcom_push(
+            key=DEPLOYMENT_XCOM_KEY,
+            value={
+                "environment_id": spec.environment_id,
+                "deployment_request_id": spec.deployment_request_id,
+                "started_at": build_result(spec, None)["started_at"],
+            },
+        )
         if not self.wait_for_completion:
             return {**build_result(spec, None), "outcome": "triggered", "plan": plan}
 
