@@ -95,8 +95,8 @@ class ClientSettings:
             token=token,
             token_scheme=scheme,
             base_url=normalize_base_url(host, port),
-            connect_timeout=_float_extra(extra, "connect_timeout", 10.0, conn_id),
-            read_timeout=_float_extra(extra, "read_timeout", 60.0, conn_id),
+            connect_timeout=_timeout_extra(extra, "connect_timeout", 10.0, conn_id),
+            read_timeout=_timeout_extra(extra, "read_timeout", 60.0, conn_id),
             verify_ssl=_bool_extra(extra, "verify_ssl", True, conn_id),
             retry=retry,
         )
@@ -210,6 +210,15 @@ def _float_extra(extra: Mapping[str, Any], key: str, default: float, conn_id: st
     if number < 0 or isinstance(value, bool):
         raise QoveryConfigurationError(
             f"Connection {conn_id!r}: extra {key!r} must be a positive number, got {value!r}."
+        )
+    return number
+
+
+def _timeout_extra(extra: Mapping[str, Any], key: str, default: float, conn_id: str) -> float:
+    number = _float_extra(extra, key, default, conn_id)
+    if number < 0.1:
+        raise QoveryConfigurationError(
+            f"Connection {conn_id!r}: extra {key!r} must be at least 0.1 seconds, got {number!r}."
         )
     return number
 

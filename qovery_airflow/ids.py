@@ -6,6 +6,8 @@ Values often come from templates (``{{ params.x }}``, ``xcom_pull``) and so arri
 
 from __future__ import annotations
 
+import ast
+import json
 import uuid
 
 from qovery_airflow.errors import QoveryInvalidInputError
@@ -55,3 +57,21 @@ def coerce_bool(value: object, name: str) -> bool:
     raise QoveryInvalidInputError(
         f"{name} must be a boolean (True or False), got {type(value).__name__} {value!r}."
     )
+
+
+def parse_rendered_structure(text: str, name: str) -> object:
+    """A list or dict that a template rendered as text: JSON, or Python's ``repr`` of it.
+
+    Without ``render_template_as_native_obj`` Jinja renders ``{{ params.services }}`` as
+    Python text (single quotes), and ``| tojson`` as JSON; both are read back here.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise QoveryInvalidInputError(
+            f"{name} is text that is neither JSON nor a Python literal: {text[:120]!r}."
+        ) from None

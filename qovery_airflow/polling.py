@@ -13,6 +13,7 @@ from qovery_airflow import endpoints
 from qovery_airflow.client import ApiCall, AsyncQoveryClient, QoveryClient
 from qovery_airflow.errors import QoveryAPIError
 from qovery_airflow.models import DeploymentRequestStatus
+from qovery_airflow.statuses import classify
 from qovery_airflow.watch import Observation, WatchSpec, observe
 
 
@@ -50,6 +51,40 @@ async def apoll(
         except QoveryAPIError as exc:
             logging.getLogger(__name__).debug("Deployment request status unavailable: %s", exc)
     return observe(spec, statuses, request_status)
+
+
+def _request_ended(status: DeploymentRequestStatus) -> bool:
+    return classify(status.status).is_final
+
+
+def still_running(client: QoveryClient, spec: WatchSpec) -> bool:
+    """Whether the deployment this task started is still going (worth a cancel).
+
+    The deployment request's own status decides when Qovery gave one: the environment's
+    status may already show a later deployment that someone else started.
+    """
+    if spec.deployment_request_id is not None:
+        try:
+            request = client.send(
+                endpoints.get_deployment_request_status(spec.deployment_request_id)
+            )
+            return not _request_ended(request)
+        except QoveryAPIError:
+            pass
+    return not poll(client, spec, None).outcome.is_final
+
+
+async def astill_running(client: AsyncQoveryClient, spec: WatchSpec) -> bool:
+    """Async twin of ``still_running``."""
+    if spec.deployment_request_id is not None:
+        try:
+            request = await client.send(
+                endpoints.get_deployment_request_status(spec.deployment_request_id)
+            )
+            return not _request_ended(request)
+        except QoveryAPIError:
+            pass
+    return not (await apoll(client, spec, None)).outcome.is_final
 
 
 class ProgressLog:

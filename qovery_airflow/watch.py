@@ -72,6 +72,8 @@ class Observation:
     new_run_seen: bool
     services: list[ServiceObservation]
     unknown_states: frozenset[str]
+    #: Watched service ids the environment's status does not list at all.
+    missing_services: tuple[str, ...] = ()
 
     @property
     def summary(self) -> tuple[Any, ...]:
@@ -113,6 +115,7 @@ def observe(
         outcome = classify(state, action)
     if outcome is Outcome.NOT_STARTED:
         outcome = Outcome.IN_PROGRESS
+    listed = {s.id for s in watched}
     return Observation(
         outcome=outcome,
         state=state,
@@ -120,6 +123,7 @@ def observe(
         new_run_seen=new_run or request_ended,
         services=services,
         unknown_states=unknown,
+        missing_services=tuple(i for i in spec.service_ids or [] if i not in listed),
     )
 
 
@@ -130,12 +134,16 @@ def _service(
     execution_id: str | None,
     action: Action,
 ) -> ServiceObservation:
-    """A service's part in the run: its state only counts once it belongs to the run."""
+    """A service's part in the run: its state only counts once it belongs to the run.
+
+    Without a baseline (the sensor waits for whatever ran last) the service's own state
+    counts, whether or not it took part in the environment's last deployment.
+    """
     in_deployment = None
     if execution_id and status.execution_id:
         in_deployment = status.execution_id == execution_id
     outcome = classify(status.state, action)
-    if in_deployment is False:
+    if in_deployment is False and spec.has_baseline:
         outcome = Outcome.IN_PROGRESS
     return ServiceObservation(
         id=status.id,

@@ -135,6 +135,7 @@ def test_default_timeouts_are_longer_than_httpx_defaults() -> None:
     [
         ({"read_timeout": "soon"}, "read_timeout"),
         ({"read_timeout": -1}, "read_timeout"),
+        ({"connect_timeout": 0}, "at least 0.1 seconds"),
         ({"max_retries": 1.5}, "whole number"),
         ({"verify_ssl": "maybe"}, "verify_ssl"),
     ],

@@ -208,6 +208,8 @@ def test_deadline_fails_in_time_and_cancels_once(
 
     assert dag_run.state == "failed"
     assert "QoveryDeploymentTimeoutError" in run_output.text
+    assert "when the deadline passed after 3 s" in run_output.text
+    assert "; it was cancelled." in run_output.text
     deploy = next(r for r in qovery_conn.requests if r.path.endswith("/deploy"))
     cancels = [r for r in qovery_conn.requests if r.path.endswith("/cancelDeployment")]
     assert len(cancels) == 1
@@ -303,6 +305,27 @@ def test_deploy_services_at_versions(qovery_conn: FakeQoveryAPI, deferrable: boo
     result = xcom(dag_run, "deploy")
     assert {s["id"] for s in result["services"]} == {SERVICE_API_ID, SERVICE_WORKER_ID}
     assert all(s["state"] == "DEPLOYED" for s in result["services"])
+
+
+def test_services_rendered_as_text_are_read_back(qovery_conn: FakeQoveryAPI) -> None:
+    """Without native rendering, ``{{ params.services }}`` renders as Python text."""
+    with DAG(
+        dag_id="deploy_services_text",
+        schedule=None,
+        params={"services": [{"name": "API", "git_commit_id": "4f2a9c1"}]},
+    ) as dag:
+        QoveryDeployServicesOperator(
+            task_id="deploy",
+            environment_id=PRODUCTION_ENV_ID,
+            services="{{ params.services }}",
+            poll_interval=0.05,
+        )
+    dag_run = run_dag(dag)
+    assert dag_run.state == "success", task_states(dag_run)
+    body = next(r.body for r in qovery_conn.requests if r.path.endswith("/service/deploy"))
+    assert body == {
+        "applications": [{"application_id": SERVICE_API_ID, "git_commit_id": "4f2a9c1"}]
+    }
 
 
 def test_deploy_services_example_dag(qovery_conn: FakeQoveryAPI) -> None:

@@ -73,3 +73,31 @@ def test_sensor_restart_action(qovery_conn: FakeQoveryAPI) -> None:
     dag_run = run_dag(_sensor_dag("sensor_restart", action="restart"))
     assert dag_run.state == "success", task_states(dag_run)
     assert len([r for r in qovery_conn.requests if r.path.endswith("/statuses")]) == 1
+
+
+def test_a_watched_service_left_out_of_the_last_deployment_counts_by_its_own_state(
+    qovery_conn: FakeQoveryAPI,
+) -> None:
+    from qovery_airflow.testing import SERVICE_CACHE_ID  # skipped in the seed
+
+    qovery_conn.configure(step_seconds=0.0)
+    _deploy_now(qovery_conn)
+    dag_run = run_dag(_sensor_dag("sensor_skipped_service", service_ids=f"['{SERVICE_CACHE_ID}']"))
+    assert dag_run.state == "success", task_states(dag_run)
+
+
+def test_an_unknown_service_id_fails_at_once(
+    qovery_conn: FakeQoveryAPI, run_output: RunOutput
+) -> None:
+    missing = "5f000000-0000-4000-8000-0000000000ff"
+    dag_run = run_dag(_sensor_dag("sensor_unknown_service", service_ids=[missing]))
+    assert dag_run.state == "failed"
+    assert f"has no service {missing}" in run_output.text
+    assert len([r for r in qovery_conn.requests if r.path.endswith("/statuses")]) == 1
+
+
+def test_a_bad_action_is_refused_when_the_dag_is_parsed() -> None:
+    from qovery_airflow.errors import QoveryInvalidInputError
+
+    with pytest.raises(QoveryInvalidInputError, match="action must be one of DEPLOY"):
+        QoveryDeploymentSensor(task_id="s", environment_id=PRODUCTION_ENV_ID, action="redeploy")

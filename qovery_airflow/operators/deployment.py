@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -22,7 +21,7 @@ from qovery_airflow.errors import (
     QoveryRequestRejectedError,
     QoveryServerError,
 )
-from qovery_airflow.ids import canonical_id
+from qovery_airflow.ids import canonical_id, parse_rendered_structure
 from qovery_airflow.links import (
     LINKS_XCOM_KEY,
     QoveryDeploymentLink,
@@ -33,7 +32,7 @@ from qovery_airflow.links import (
 from qovery_airflow.models import DeploymentStage, Environment, Service
 from qovery_airflow.names import pick_by_name
 from qovery_airflow.operators.deployment_stage import QoveryBaseOperator
-from qovery_airflow.polling import ProgressLog, poll
+from qovery_airflow.polling import ProgressLog, poll, still_running
 from qovery_airflow.statuses import Action, Outcome, classify
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
 from qovery_airflow.watch import Observation, WatchSpec, build_result
@@ -166,7 +165,8 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         if not self.wait_for_completion:
             return {**build_result(spec, None), "outcome": "triggered", "plan": plan}
 
-        observation = self._first_poll(spec)
+        progress = ProgressLog(self.log)
+        observation = self._first_poll(spec, progress)
         if observation is not None and observation.outcome.is_final:
             return self._finish(context, "final", build_result(spec, observation), plan)
         if self.deferrable:
@@ -181,7 +181,7 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
                 ),
                 method_name="execute_complete",
             )
-        status, result = self._wait_blocking(spec, observation)
+        status, result = self._wait_blocking(spec, observation, progress)
         return self._finish(context, status, result, plan)
 
     def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
@@ -286,20 +286,19 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             },
         )
 
-    def _first_poll(self, spec: WatchSpec) -> Observation | None:
+    def _first_poll(self, spec: WatchSpec, progress: ProgressLog) -> Observation | None:
         """Check once before deferring: a deployment may end before the first poll."""
         try:
             observation = poll(self.hook.client, spec, None)
         except QoveryServerError as exc:
             self.log.warning("Could not read the deployment status yet: %s", exc)
             return None
-        ProgressLog(self.log).record(observation)
+        progress.record(observation)
         return observation
 
     def _wait_blocking(
-        self, spec: WatchSpec, observation: Observation | None
+        self, spec: WatchSpec, observation: Observation | None, progress: ProgressLog
     ) -> tuple[str, dict[str, Any]]:
-        progress = ProgressLog(self.log)
         while observation is None or not observation.outcome.is_final:
             left = spec.seconds_left()
             if left is not None and left <= 0:
@@ -326,12 +325,14 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             )
         outcome = result.get("outcome")
         if status == "timeout":
+            cancelled = "it was left running (cancel_on_timeout=False)."
             if self.cancel_on_timeout:
-                self._cancel(environment_id, reason="the deadline passed")
+                cancelled = self._cancel(environment_id, reason="the deadline passed")
+            waited = result.get("duration_seconds") or 0
             raise QoveryDeploymentTimeoutError(
                 f"The deployment of environment {environment_id} was still running "
-                f"({result.get('state')}) after {self.deployment_timeout:.0f} s"
-                + (" and was cancelled." if self.cancel_on_timeout else "; it was left running."),
+                f"({result.get('state')}) when the deadline passed after {waited:.0f} s "
+                f"(deployment_timeout or execution_timeout); {cancelled}",
                 result=result,
             )
         if outcome == Outcome.SUCCESS.value:
@@ -385,21 +386,26 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         chosen = errors or [line.text() for line in log_lines if line.text()]
         return [_trim(t) for t in chosen[-limit:]]
 
-    def _cancel(self, environment_id: str, *, reason: str) -> None:
-        """Cancel the running deployment once; a deployment already ended is left alone."""
+    def _cancel(self, environment_id: str, *, reason: str) -> str:
+        """Cancel the running deployment once; say what happened, for the error message.
+
+        A deployment that already ended is left alone; Qovery refusing (409, 400) or the
+        call failing is logged, never raised, so the task's own error is not hidden.
+        """
         spec = self._started or WatchSpec(environment_id=environment_id)
         try:
-            if poll(self.hook.client, spec, None).outcome.is_final:
+            if not still_running(self.hook.client, spec):
                 self.log.info("The deployment already ended; nothing to cancel.")
-                return
+                return "it had already ended, so nothing was cancelled."
             self.hook.client.send(endpoints.cancel_environment_deployment(environment_id))
         except QoveryRequestRejectedError as exc:
             self.log.warning("Qovery refused to cancel (%s); it may have just ended.", exc)
-            return
+            return f"Qovery refused to cancel it (HTTP {exc.http_status})."
         except QoveryAPIError as exc:
             self.log.error("Could not cancel the deployment of %s: %s", environment_id, exc)
-            return
+            return "cancelling it failed; check it in the Qovery console."
         self.log.warning("Cancelled the deployment of environment %s: %s.", environment_id, reason)
+        return "it was cancelled."
 
 
 class QoveryDeployEnvironmentOperator(_QoveryDeployBaseOperator):
@@ -451,7 +457,10 @@ class QoveryDeployServicesOperator(_QoveryDeployBaseOperator):
     .. seealso:: docs/operators/deploy-services.md
     """
 
-    template_fields: Sequence[str] = ("environment_id", "services")
+    template_fields: Sequence[str] = (
+        *_QoveryDeployBaseOperator.template_fields,
+        "services",
+    )
 
     def __init__(self, *, services: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -482,11 +491,7 @@ class QoveryDeployServicesOperator(_QoveryDeployBaseOperator):
 def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
     """Turn ``services`` into ``[{"id" or "name": ..., <version field>: str, ...}]``."""
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
-        # A template rendered without render_template_as_native_obj gives JSON text.
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise QoveryInvalidInputError(f"services is not valid JSON: {value!r}.") from None
+        value = parse_rendered_structure(value, "services")
     if isinstance(value, str | Mapping):
         value = [value]
     if not isinstance(value, Sequence) or not value:

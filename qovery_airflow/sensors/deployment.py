@@ -14,10 +14,12 @@ from qovery_airflow.errors import (
     QoveryDeploymentFailedError,
     QoveryDeploymentTimeoutError,
     QoveryError,
+    QoveryInvalidInputError,
+    QoveryNotFoundError,
 )
 from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.ids import canonical_id
-from qovery_airflow.polling import poll
+from qovery_airflow.ids import canonical_id, parse_rendered_structure
+from qovery_airflow.polling import ProgressLog, poll
 from qovery_airflow.statuses import Action, Outcome
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
 from qovery_airflow.watch import WatchSpec, build_result
@@ -39,6 +41,11 @@ class QoveryDeploymentSensor(BaseSensorOperator):
     :param action: The action whose success state counts: DEPLOY, RESTART, STOP or DELETE.
     :param deferrable: Wait in the triggerer; defaults to ``[operators] default_deferrable``.
     :param qovery_conn_id: The Airflow connection of type ``qovery``.
+    :param request_retries: Retries of one request (default: the connection's).
+    :param request_retry_seconds: Retry budget of one request (default: the connection's).
+
+    There is no notion of "the new run" here: the sensor takes the environment's current
+    or last deployment as it is, so it succeeds at once if that one already ended well.
 
     .. seealso:: docs/sensors.md
     """
@@ -53,24 +60,45 @@ class QoveryDeploymentSensor(BaseSensorOperator):
         action: str = "DEPLOY",
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         qovery_conn_id: str = QoveryHook.default_conn_name,
+        request_retries: int | None = None,
+        request_retry_seconds: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.environment_id = environment_id
         self.service_ids = service_ids
-        self.action = Action(str(action).upper()).value
+        try:
+            self.action = Action(str(action).strip().upper()).value
+        except ValueError:
+            choices = ", ".join(a.value for a in Action)
+            raise QoveryInvalidInputError(
+                f"action must be one of {choices}, got {action!r}."
+            ) from None
         self.deferrable = deferrable
         self.qovery_conn_id = qovery_conn_id
+        self.request_retries = request_retries
+        self.request_retry_seconds = request_retry_seconds
         self._result: dict[str, Any] | None = None
+        self._progress = ProgressLog(self.log)
 
     @cached_property
     def hook(self) -> QoveryHook:
-        return QoveryHook(qovery_conn_id=self.qovery_conn_id)
+        return QoveryHook(
+            qovery_conn_id=self.qovery_conn_id,
+            max_retries=self.request_retries,
+            retry_max_seconds=self.request_retry_seconds,
+        )
 
     def _spec(self, deadline: float | None = None) -> WatchSpec:
         ids = self.service_ids
+        if isinstance(ids, str) and ids.strip()[:1] == "[":
+            ids = parse_rendered_structure(ids, "service_ids")
         if isinstance(ids, str):
             ids = [ids]
+        if ids is not None and not isinstance(ids, list | tuple):
+            raise QoveryInvalidInputError(
+                f"service_ids must be a list of service ids, got {type(ids).__name__}."
+            )
         return WatchSpec(
             environment_id=canonical_id(self.environment_id, "environment_id"),
             service_ids=None
@@ -99,7 +127,13 @@ class QoveryDeploymentSensor(BaseSensorOperator):
     def poke(self, context: Context) -> bool | PokeReturnValue:
         spec = self._spec()
         observation = poll(self.hook.client, spec, None)
-        self.log.info("Environment %s: %s", spec.environment_id, observation.state)
+        if observation.missing_services:
+            known = ", ".join(f"{s.name or s.id}" for s in observation.services) or "none"
+            raise QoveryNotFoundError(
+                f"Environment {spec.environment_id} has no service "
+                f"{', '.join(observation.missing_services)}; watched services found: {known}."
+            )
+        self._progress.record(observation)
         if not observation.outcome.is_final:
             return False
         self._result = build_result(spec, observation)

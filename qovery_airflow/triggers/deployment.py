@@ -12,7 +12,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from qovery_airflow import endpoints
 from qovery_airflow.errors import QoveryAPIError, QoveryError, QoveryServerError
 from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.polling import ProgressLog, apoll
+from qovery_airflow.polling import ProgressLog, apoll, astill_running
 from qovery_airflow.watch import Observation, WatchSpec, build_result
 
 
@@ -137,6 +137,10 @@ class QoveryDeploymentTrigger(BaseTrigger):
         started = time.time()
         try:
             async with await self._hook().aget_client() as client:
+                # Only the run this task started: once it ended, another one may be running.
+                if not await astill_running(client, spec):
+                    self.log.info("The deployment already ended; nothing to cancel.")
+                    return
                 await client.send(endpoints.cancel_environment_deployment(spec.environment_id))
         except QoveryError as exc:
             self.log.warning("Could not cancel the deployment of %s: %s", spec.environment_id, exc)
