@@ -136,16 +136,13 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         context["ti"].xcom_push(key=LINKS_XCOM_KEY, value={})
         self._check_request()
         environment_id = self.resolve_environment_id(
-            self.environment_id, self.environment_name, self.project_id, required=True
+            self.environment_id, self.environment_name, self.project_id
         )
-        assert environment_id is not None
 
         environment = self.hook.get_environment(environment_id)
         services = self.hook.list_services(environment_id)
         self._prepare(services)
-        plan = self._plan(environment_id, services)
-        context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=plan)
-        self.log.info("Deployment plan of environment %s:\n%s", environment_id, format_plan(plan))
+        plan = self._plan(context, environment_id, services)
         if self.plan_only:
             self.log.info("dry_run is set: nothing was deployed.")
             return {"environment_id": environment_id, "dry_run": True, "plan": plan}
@@ -153,18 +150,16 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         spec = self._resume(context, environment_id) or self._start(
             context, environment_id, services
         )
-        self._push_links(context, environment, None)
-        context["ti"].xcom_push(
-            key=DEPLOYMENT_XCOM_KEY,
-            value={
-                "environment_id": spec.environment_id,
-                "deployment_request_id": spec.deployment_request_id,
-                "started_at": build_result(spec, None)["started_at"],
-            },
-        )
+        self._announce(context, environment, spec)
         if not self.wait_for_completion:
             return {**build_result(spec, None), "outcome": "triggered", "plan": plan}
 
+        return self._wait(context, spec, plan)
+
+    def _wait(
+        self, context: Context, spec: WatchSpec, plan: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Check once (a deployment may end before the first poll), then defer or poll."""
         progress = ProgressLog(self.log)
         observation = self._first_poll(spec, progress)
         if observation is not None and observation.outcome.is_final:
@@ -219,10 +214,28 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             )
         return deadline
 
-    def _plan(self, environment_id: str, services: list[Service]) -> list[dict[str, Any]]:
+    def _plan(
+        self, context: Context, environment_id: str, services: list[Service]
+    ) -> list[dict[str, Any]]:
+        """What will deploy, stage by stage; logged as a table and pushed to XCom."""
         names = {s.id: s for s in services}
         stages = self.hook.list_deployment_stages(environment_id)
-        return [_plan_stage(stage, names, self._will_deploy) for stage in stages]
+        plan = [_plan_stage(stage, names, self._will_deploy) for stage in stages]
+        context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=plan)
+        self.log.info("Deployment plan of environment %s:\n%s", environment_id, format_plan(plan))
+        return plan
+
+    def _announce(self, context: Context, environment: Environment, spec: WatchSpec) -> None:
+        """Push the console links and the deployment's ids before any wait or deferral."""
+        self._push_links(context, environment, None)
+        context["ti"].xcom_push(
+            key=DEPLOYMENT_XCOM_KEY,
+            value={
+                "environment_id": spec.environment_id,
+                "deployment_request_id": spec.deployment_request_id,
+                "started_at": build_result(spec, None)["started_at"],
+            },
+        )
 
     def _resume(self, context: Context, environment_id: str) -> WatchSpec | None:
         """The deployment an earlier try of this task started, if it is still running."""

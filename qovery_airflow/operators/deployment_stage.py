@@ -50,8 +50,8 @@ class QoveryBaseOperator(BaseOperator):
         )
 
     def resolve_environment_id(
-        self, environment_id: Any, environment_name: Any, project_id: Any, *, required: bool
-    ) -> str | None:
+        self, environment_id: Any, environment_name: Any, project_id: Any
+    ) -> str:
         """The environment's id, from ``environment_id`` or a name within ``project_id``."""
         if _given(environment_id):
             if _given(environment_name):
@@ -64,12 +64,9 @@ class QoveryBaseOperator(BaseOperator):
                 )
             project = canonical_id(project_id, "project_id")
             return self.hook.find_environment(project, environment_name).id
-        if required:
-            raise QoveryInvalidInputError(
-                "The environment is missing: give environment_id, or project_id and "
-                "environment_name."
-            )
-        return None
+        raise QoveryInvalidInputError(
+            "The environment is missing: give environment_id, or project_id and environment_name."
+        )
 
 
 def _given(value: Any) -> bool:
@@ -158,11 +155,9 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         return [s.to_json_dict() for s in stages]
 
     def _environment(self) -> str:
-        environment_id = self.resolve_environment_id(
-            self.environment_id, self.environment_name, self.project_id, required=True
+        return self.resolve_environment_id(
+            self.environment_id, self.environment_name, self.project_id
         )
-        assert environment_id is not None
-        return environment_id
 
     def _service(self) -> tuple[str, str | None]:
         """The service's id, and its name when it was given by name."""
@@ -288,7 +283,7 @@ class QoveryGetDeploymentStagesOperator(QoveryBaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         environment_id = self.resolve_environment_id(
-            self.environment_id, self.environment_name, self.project_id, required=True
+            self.environment_id, self.environment_name, self.project_id
         )
         stages = self.hook.list_deployment_stages(environment_id)
         skipped = sum(e.is_skipped for s in stages for e in s.services)
