@@ -154,6 +154,21 @@ def cancel_environment_deployment(environment_id: object) -> ApiCall[None]:
     )
 
 
+def cancel_deployment_request(deployment_request_id: object) -> ApiCall[None]:
+    """Cancel one deployment request (useful while it still waits in the queue)."""
+    return ApiCall(
+        "POST",
+        _path(
+            "/deploymentQueue/{deployment_request_id}/cancelDeployment",
+            deployment_request_id=deployment_request_id,
+        ),
+        lambda d: None,
+        json_body={},
+        safety="once",
+        allow_empty=True,
+    )
+
+
 def get_environment_status(environment_id: object) -> ApiCall[EnvironmentStatus]:
     return ApiCall(
         "GET",

@@ -108,3 +108,13 @@ def classify(state: str | None, action: Action = Action.DEPLOY) -> Outcome:
 def is_known(state: str | None) -> bool:
     """Whether ``state`` is a value this table was written for (``None`` counts as known)."""
     return state is None or state.upper() in KNOWN_STATES
+
+
+_QUEUED = frozenset(
+    {"QUEUED", "DEPLOYMENT_QUEUED", "STOP_QUEUED", "RESTART_QUEUED", "DELETE_QUEUED"}
+)
+
+
+def is_queued(state: str | None) -> bool:
+    """Whether ``state`` says the request waits in Qovery's queue (has not started)."""
+    return state is not None and state.upper() in _QUEUED

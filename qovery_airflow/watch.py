@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from qovery_airflow.models import DeploymentRequestStatus, EnvironmentStatuses, ServiceStatus
-from qovery_airflow.statuses import Action, Outcome, classify, is_known
+from qovery_airflow.statuses import Action, Outcome, classify, is_known, is_queued
 
 
 @dataclass(frozen=True)
@@ -85,46 +85,71 @@ def observe(
     spec: WatchSpec,
     statuses: EnvironmentStatuses,
     request_status: DeploymentRequestStatus | None = None,
+    previous: Observation | None = None,
 ) -> Observation:
-    """Classify one status snapshot for ``spec``."""
+    """Classify one status snapshot for ``spec``.
+
+    The environment's status only counts once it shows this task's run. That run is
+    recognised when the deployment request has left Qovery's queue and the environment
+    shows a newer run than the baseline; its execution id is then kept (``previous``
+    carries it) so a later deployment by someone else is never taken for it. When the
+    environment shows another run, the request's own status says how this one ended.
+    """
     action = Action(spec.action)
     env = statuses.environment
-    state = env.last_deployment_state or env.state
-    new_run = _is_new_run(spec, env.last_deployment_id, env.last_deployment_date)
-    request_ended = request_status is not None and classify(request_status.status).is_final
+    ours = _our_execution(
+        spec, env.last_deployment_id, env.last_deployment_date, request_status, previous
+    )
+    current_is_ours = not spec.has_baseline or (ours is not None and env.last_deployment_id == ours)
     types = _service_types(statuses)
     watched = [
         s for s in statuses.services() if spec.service_ids is None or s.id in spec.service_ids
     ]
-    execution_id = env.last_deployment_id if new_run else None
-    services = [_service(spec, s, types.get(s.id), execution_id, action) for s in watched]
+    run_id = env.last_deployment_id if current_is_ours else None
+    services = [_service(spec, s, types.get(s.id), run_id, action) for s in watched]
+    state = env.last_deployment_state or env.state
     unknown = frozenset(
         x for x in [state, env.state, *(s.state for s in watched)] if x and not is_known(x)
     )
 
-    if not (new_run or request_ended):
-        outcome = Outcome.IN_PROGRESS
-    elif not new_run and request_status is not None:
-        # The request has ended but the status still shows the previous run: only the
-        # request's own status says how this run ended.
+    if current_is_ours and spec.service_ids is not None:
+        outcome = _combine([s.outcome for s in services], len(spec.service_ids))
+    elif current_is_ours:
+        outcome = classify(state, action)
+    elif request_status is not None and classify(request_status.status).is_final:
         state = request_status.status
         outcome = classify(state, action)
-    elif spec.service_ids is not None:
-        outcome = _combine([s.outcome for s in services], len(spec.service_ids))
     else:
-        outcome = classify(state, action)
+        outcome = Outcome.IN_PROGRESS
     if outcome is Outcome.NOT_STARTED:
         outcome = Outcome.IN_PROGRESS
     listed = {s.id for s in watched}
     return Observation(
         outcome=outcome,
         state=state,
-        execution_id=env.last_deployment_id,
-        new_run_seen=new_run or request_ended,
+        execution_id=ours if spec.has_baseline else env.last_deployment_id,
+        new_run_seen=ours is not None or outcome.is_final,
         services=services,
         unknown_states=unknown,
         missing_services=tuple(i for i in spec.service_ids or [] if i not in listed),
     )
+
+
+def _our_execution(
+    spec: WatchSpec,
+    execution_id: str | None,
+    date: datetime | None,
+    request_status: DeploymentRequestStatus | None,
+    previous: Observation | None,
+) -> str | None:
+    """The execution id of the run this task started, once it is known."""
+    if previous is not None and previous.execution_id and spec.has_baseline:
+        return previous.execution_id
+    if request_status is not None and is_queued(request_status.status):
+        return None  # the environment shows somebody else's run, or the previous one
+    if spec.has_baseline and execution_id and _is_new_run(spec, execution_id, date):
+        return execution_id
+    return None
 
 
 def _service(

@@ -112,14 +112,9 @@ def test_recap_is_a_failure(qovery_conn: FakeQoveryAPI, deferrable: bool) -> Non
 
 
 def _script_after_start(api: FakeQoveryAPI, *overrides: dict[str, Any]) -> None:
-    """Script the statuses the task reads after triggering, as a new run shows them.
-
-    The operator reads the status once before triggering (the baseline); that read gets
-    the simulated status, the later ones the overrides, then the simulation resumes.
-    """
-    api.script_environment_status(
-        PRODUCTION_ENV_ID, [{}, *({"last_deployment_id": "run-under-test", **o} for o in overrides)]
-    )
+    """Script the statuses the task reads while its run is going, then the simulation
+    resumes (the run's own id and dates stay the simulated ones)."""
+    api.script_environment_status(PRODUCTION_ENV_ID, list(overrides), while_running=True)
 
 
 @BOTH_MODES

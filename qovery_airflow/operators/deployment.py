@@ -32,7 +32,7 @@ from qovery_airflow.links import (
 from qovery_airflow.models import DeploymentStage, Environment, Service
 from qovery_airflow.names import pick_by_name
 from qovery_airflow.operators.deployment_stage import QoveryBaseOperator
-from qovery_airflow.polling import ProgressLog, poll, still_running
+from qovery_airflow.polling import ProgressLog, cancel_call, poll
 from qovery_airflow.statuses import Action, Outcome, classify
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
 from qovery_airflow.watch import Observation, WatchSpec, build_result
@@ -407,10 +407,11 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         """
         spec = self._started or WatchSpec(environment_id=environment_id)
         try:
-            if not still_running(self.hook.client, spec):
+            call = cancel_call(self.hook.client, spec)
+            if call is None:
                 self.log.info("The deployment already ended; nothing to cancel.")
                 return "it had already ended, so nothing was cancelled."
-            self.hook.client.send(endpoints.cancel_environment_deployment(environment_id))
+            self.hook.client.send(call)
         except QoveryRequestRejectedError as exc:
             self.log.warning("Qovery refused to cancel (%s); it may have just ended.", exc)
             return f"Qovery refused to cancel it (HTTP {exc.http_status})."

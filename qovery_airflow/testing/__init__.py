@@ -240,10 +240,18 @@ class FakeQoveryAPI:
             text = message or f"{service.name} failed with {state}"
             app.backend.world.failures[service_id] = Failure(state, text, times)
 
-    def script_environment_status(self, env_id: str, overrides: list[dict[str, Any]]) -> None:
+    def script_environment_status(
+        self, env_id: str, overrides: list[dict[str, Any]], *, while_running: bool = False
+    ) -> None:
         """Each read of the env's /status or /statuses merges the next dict over the
-        simulated environment status, without spec checks; then simulation resumes."""
-        self._running_app().scripts.add(env_id, copy.deepcopy(overrides))
+        simulated environment status, without spec checks; then simulation resumes.
+
+        With `while_running`, the overrides apply only to reads made while a deployment
+        of the environment runs (after its queue step), i.e. to what the new run shows.
+        """
+        self._running_app().scripts.add(
+            env_id, copy.deepcopy(overrides), while_running=while_running
+        )
 
     def configure(
         self, *, step_seconds: float | None = None, stale_seconds: float | None = None

@@ -195,6 +195,33 @@ class DeploymentEngine:
         head.outcome = "CANCELED"
         self.advance(now)
 
+    def is_running(self, env_id: str, now: float) -> bool:
+        """Whether a deployment of the environment has started and not ended."""
+        self.advance(now)
+        queue = self.queues.get(env_id, [])
+        head = queue[0] if queue else None
+        return (
+            head is not None
+            and head.started_at is not None
+            and head.started_at <= now
+            and (head.ended_at is None or head.ended_at > now)
+        )
+
+    def cancel_request(self, request: DeploymentRequest, now: float) -> None:
+        """Cancel one request: the running one as `cancel` does, a queued one by dropping
+        it from the queue (it never starts; its status becomes CANCELED)."""
+        self.advance(now)
+        queue = self.queues.get(request.environment_id, [])
+        if request not in queue:
+            raise ApiError(409, f"deployment request {request.id} has already ended")
+        if queue[0] is request:
+            self.cancel(self.world.environment(request.environment_id), now)
+            return
+        queue.remove(request)
+        request.outcome = "CANCELED"
+        request.canceled_at = request.ended_at = now
+        self.history.append(request)
+
     # -- time ----------------------------------------------------------------------
 
     def advance(self, now: float) -> None:

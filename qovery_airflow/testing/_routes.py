@@ -71,20 +71,29 @@ class Answer:
 
 
 class ScriptBook:
-    """Scripted environment statuses: each status read takes the next override."""
+    """Scripted environment statuses: each status read takes the next override.
+
+    Overrides added with ``while_running`` wait until a deployment of the environment
+    has left the queue, so a test scripts what a run shows however long it was queued.
+    """
 
     def __init__(self) -> None:
-        self._scripts: dict[str, list[dict[str, Any]]] = {}
+        self._scripts: dict[str, list[tuple[dict[str, Any], bool]]] = {}
         self._lock = threading.Lock()
 
-    def add(self, env_id: str, overrides: list[dict[str, Any]]) -> None:
+    def add(
+        self, env_id: str, overrides: list[dict[str, Any]], *, while_running: bool = False
+    ) -> None:
         with self._lock:
-            self._scripts.setdefault(env_id, []).extend(dict(o) for o in overrides)
+            queue = self._scripts.setdefault(env_id, [])
+            queue.extend((dict(o), while_running) for o in overrides)
 
-    def take(self, env_id: str) -> dict[str, Any] | None:
+    def take(self, env_id: str, running: bool) -> dict[str, Any] | None:
         with self._lock:
             queue = self._scripts.get(env_id)
-            return queue.pop(0) if queue else None
+            if not queue or (queue[0][1] and not running):
+                return None
+            return queue.pop(0)[0]
 
     def clear(self) -> None:
         with self._lock:
@@ -427,10 +436,19 @@ def cancel_deployment(backend: Backend, call: Call) -> Answer:
     return Answer(202, engine.environment_status(env, call.now))
 
 
+def cancel_deployment_request(backend: Backend, call: Call) -> Answer:
+    engine = backend.engine
+    request = engine.find_request(call.params["deploymentRequestId"])
+    engine.cancel_request(request, call.now)
+    # The spec declares this 202 with `content: {}` (no body); openapi-core reads that as
+    # a body it cannot find, so this empty answer is exempt from the response check.
+    return Answer(202, None, exempt=True)
+
+
 def environment_status(backend: Backend, call: Call) -> Answer:
     env = backend.world.environment(call.params["environmentId"])
     status = backend.engine.environment_status(env, call.now)
-    override = backend.scripts.take(env.id)
+    override = backend.scripts.take(env.id, backend.engine.is_running(env.id, call.now))
     if override is not None:
         status.update(override)
         return Answer(200, status, exempt=True)
@@ -441,7 +459,7 @@ def environment_statuses(backend: Backend, call: Call) -> Answer:
     world, engine = backend.world, backend.engine
     env = world.environment(call.params["environmentId"])
     env_status = engine.environment_status(env, call.now)
-    override = backend.scripts.take(env.id)
+    override = backend.scripts.take(env.id, engine.is_running(env.id, call.now))
     if override is not None:
         env_status.update(override)
     body: dict[str, Any] = {"environment": env_status, "agentic_workflows": []}
@@ -505,5 +523,10 @@ ROUTES: list[Route] = [
     Route("GET", "/environment/{environmentId}/statuses", environment_statuses),
     Route("GET", "/environment/{environmentId}/logs", environment_logs),
     Route("GET", "/environment/{environmentId}/deploymentQueue", deployment_queue),
+    Route(
+        "POST",
+        "/deploymentQueue/{deploymentRequestId}/cancelDeployment",
+        cancel_deployment_request,
+    ),
     *(route for kind in _TYPE_PATHS for route in _typed_service_routes(kind)),
 ]

@@ -9,10 +9,9 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from qovery_airflow import endpoints
 from qovery_airflow.errors import QoveryAPIError, QoveryError, QoveryServerError
 from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.polling import ProgressLog, apoll, astill_running
+from qovery_airflow.polling import ProgressLog, acancel_call, apoll
 from qovery_airflow.watch import Observation, WatchSpec, build_result
 
 
@@ -138,10 +137,11 @@ class QoveryDeploymentTrigger(BaseTrigger):
         try:
             async with await self._hook().aget_client() as client:
                 # Only the run this task started: once it ended, another one may be running.
-                if not await astill_running(client, spec):
+                call = await acancel_call(client, spec)
+                if call is None:
                     self.log.info("The deployment already ended; nothing to cancel.")
                     return
-                await client.send(endpoints.cancel_environment_deployment(spec.environment_id))
+                await client.send(call)
         except QoveryError as exc:
             self.log.warning("Could not cancel the deployment of %s: %s", spec.environment_id, exc)
             return
