@@ -13,6 +13,7 @@ import binascii
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -86,6 +87,11 @@ class ClientSettings:
         conn_id: str = "qovery_default",
     ) -> ClientSettings:
         """Build settings from the fields of an Airflow ``qovery`` connection."""
+        if not isinstance(extra, Mapping):
+            raise QoveryConfigurationError(
+                f"The extra of connection {conn_id!r} must be a JSON object, "
+                f"got {type(extra).__name__}."
+            )
         scheme, token = parse_token(password, extra.get("token_type"), conn_id=conn_id)
         retry = RetryPolicy(
             max_retries=_int_extra(extra, "max_retries", RetryPolicy.max_retries, conn_id),
@@ -94,7 +100,9 @@ class ClientSettings:
         return cls(
             token=token,
             token_scheme=scheme,
-            base_url=normalize_base_url(host, port),
+            base_url=normalize_base_url(
+                host, port, allow_http=_bool_extra(extra, "allow_insecure_http", False, conn_id)
+            ),
             connect_timeout=_timeout_extra(extra, "connect_timeout", 10.0, conn_id),
             read_timeout=_timeout_extra(extra, "read_timeout", 60.0, conn_id),
             verify_ssl=_bool_extra(extra, "verify_ssl", True, conn_id),
@@ -126,30 +134,46 @@ class ClientSettings:
         }
 
 
-def normalize_base_url(host: str | None, port: int | None = None) -> str:
+def normalize_base_url(
+    host: str | None, port: int | None = None, *, allow_http: bool = False
+) -> str:
     """Turn a connection's host (and port) into a base URL without a trailing slash.
 
     Accepts ``api.qovery.com``, ``https://api.qovery.com/``, ``127.0.0.1:8080`` and the
     like. Without a scheme, HTTPS is assumed, except on loopback where plain HTTP is
-    (the fake API and local proxies listen there).
+    (the fake API and local proxies listen there). Plain HTTP to another host is refused
+    unless ``allow_http``: the token would cross the network unencrypted.
     """
     text = (host or "").strip()
     if not text:
         text = DEFAULT_API_URL
     if "://" not in text:
         hostname = urlsplit(f"//{text}").hostname or ""
-        loopback = hostname in ("localhost", "::1") or hostname.startswith("127.")
-        text = f"{'http' if loopback else 'https'}://{text}"
+        text = f"{'http' if _is_loopback(hostname) else 'https'}://{text}"
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        has_port = parts.port is not None
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a port that is not a number
+        has_port = usable = False
+    if not usable or not parts.hostname:
         raise QoveryConfigurationError(
             f"The connection host {host!r} is not a usable API URL; use the form {DEFAULT_API_URL}."
         )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_http:
+        raise QoveryConfigurationError(
+            f"The connection host {host!r} uses plain http, which would send the API token "
+            "unencrypted. Use https, or set the extra allow_insecure_http to true."
+        )
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    if port and parts.port is None:
+    if port and not has_port:
         netloc = f"{netloc}:{port}"
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{netloc}{path}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    return hostname in ("localhost", "::1") or hostname.startswith("127.")
 
 
 def parse_token(
@@ -171,10 +195,11 @@ def parse_token(
             f"The Airflow connection {conn_id!r} has no API token. Put a Qovery API token "
             "(Organization settings > API tokens) in its password field."
         )
-    if any(c.isspace() for c in token):
+    if any(c.isspace() for c in token) or not token.isascii():
         raise QoveryConfigurationError(
-            f"The API token of connection {conn_id!r} contains whitespace; "
-            "paste the token alone, without quotes or line breaks."
+            f"The API token of connection {conn_id!r} contains whitespace or characters "
+            "that are not plain ASCII (curly quotes, invisible spaces from a copy-paste); "
+            "paste the token alone, as Qovery shows it."
         )
     wanted = str(token_type).strip() if token_type not in (None, "") else "auto"
     if wanted.lower() == "auto":
@@ -207,7 +232,7 @@ def _float_extra(extra: Mapping[str, Any], key: str, default: float, conn_id: st
         number = float(value)
     except (TypeError, ValueError):
         number = -1.0
-    if number < 0 or isinstance(value, bool):
+    if not math.isfinite(number) or number < 0 or isinstance(value, bool):
         raise QoveryConfigurationError(
             f"Connection {conn_id!r}: extra {key!r} must be a positive number, got {value!r}."
         )
@@ -302,9 +327,13 @@ def retry_after_seconds(response: httpx.Response, now: float | None = None) -> f
     reset = response.headers.get("X-RateLimit-Reset")
     if reset:
         try:
-            return max(0.0, float(reset) - now)
+            value = float(reset)
         except ValueError:
             return None
+        # Qovery documents a Unix time, but its own sample code reads a number of seconds:
+        # a value far below today's epoch can only be the latter.
+        wait = value if value < 1e9 else value - now
+        return wait if wait > 0 else None
     return None
 
 
@@ -317,13 +346,16 @@ def _error_for_status(call: ApiCall[Any], response: httpx.Response) -> QoveryAPI
         return QoveryResourceNotFoundError(call.method, call.path, status, detail)
     if status == 429 or status >= 500:
         # A 429 or 503 means the request was turned away before Qovery acted on it.
-        return QoveryServerError(
-            call.method,
-            call.path,
-            status,
-            detail,
-            retry_after=retry_after_seconds(response),
-            may_have_taken_effect=status not in (429, 503),
+        return _with_hint(
+            call,
+            QoveryServerError(
+                call.method,
+                call.path,
+                status,
+                detail,
+                retry_after=retry_after_seconds(response),
+                may_have_taken_effect=status not in (429, 503),
+            ),
         )
     return QoveryRequestRejectedError(call.method, call.path, status, detail)
 
@@ -377,19 +409,43 @@ def _short(exc: Exception) -> str:
 def _transport_error(call: ApiCall[Any], exc: httpx.HTTPError) -> QoveryServerError:
     """Classify an httpx failure; ``may_have_taken_effect`` says if the request left us."""
     if isinstance(exc, httpx.TimeoutException):
-        return QoveryTimeoutError(
+        error: QoveryServerError = QoveryTimeoutError(
             call.method,
             call.path,
             None,
             f"{type(exc).__name__}: no answer in time",
             may_have_taken_effect=not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout),
         )
-    return QoveryConnectionError(
+    else:
+        error = QoveryConnectionError(
+            call.method,
+            call.path,
+            None,
+            f"{type(exc).__name__}: {exc}",
+            may_have_taken_effect=not isinstance(exc, httpx.ConnectError | httpx.ProxyError),
+        )
+    return _with_hint(call, error)
+
+
+def _with_hint(call: ApiCall[Any], error: QoveryServerError) -> QoveryServerError:
+    """The error, its hint saying truthfully whether the call was or may be sent again."""
+    if should_retry(call, error):
+        return error  # the class's hint: retried up to the configured limit
+    if call.safety == "once" and error.may_have_taken_effect:
+        hint = (
+            "It was not sent again because it may have reached Qovery: check the environment "
+            "in the Qovery console before running the task again."
+        )
+    else:
+        hint = "Such errors are not retried; check Qovery's status page, then try again."
+    return type(error)(
         call.method,
         call.path,
-        None,
-        f"{type(exc).__name__}: {exc}",
-        may_have_taken_effect=not isinstance(exc, httpx.ConnectError | httpx.ProxyError),
+        error.http_status,
+        error.detail,
+        hint=hint,
+        retry_after=error.retry_after,
+        may_have_taken_effect=error.may_have_taken_effect,
     )
 
 

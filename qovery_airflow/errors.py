@@ -74,7 +74,10 @@ class QoveryRequestRejectedError(QoveryAPIError):
 class QoveryServerError(QoveryAPIError):
     """5xx or 429: Qovery could not serve the request; retried before this is raised."""
 
-    hint = "Qovery or the network failed; the request was retried. Try again later."
+    hint = (
+        "Qovery or the network failed; the request was retried up to the configured limit "
+        "(max_retries, retry_max_seconds). Try again later."
+    )
 
     def __init__(
         self,

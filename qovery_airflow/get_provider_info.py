@@ -84,6 +84,14 @@ def get_provider_info() -> dict[str, Any]:
                         "description": "How long to wait for Qovery to answer one request.",
                         "schema": {"type": ["number", "null"], "minimum": 0.1, "default": 60},
                     },
+                    "allow_insecure_http": {
+                        "label": "Allow plain http",
+                        "description": (
+                            "Accept an http:// API URL that is not on this machine. The token "
+                            "then crosses the network unencrypted: only for a trusted proxy."
+                        ),
+                        "schema": {"type": ["boolean", "null"], "default": False},
+                    },
                     "verify_ssl": {
                         "label": "Verify TLS certificates",
                         "schema": {"type": ["boolean", "null"], "default": True},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import uuid
 
 from qovery_airflow.errors import QoveryInvalidInputError
@@ -75,3 +76,31 @@ def parse_rendered_structure(text: str, name: str) -> object:
         raise QoveryInvalidInputError(
             f"{name} is text that is neither JSON nor a Python literal: {text[:120]!r}."
         ) from None
+
+
+def positive_number(value: object, name: str) -> float:
+    """``value`` as a finite number above zero (a string such as ``"15"`` is accepted)."""
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise QoveryInvalidInputError(
+            f"{name} must be a number of seconds above zero, got {type(value).__name__} {value!r}."
+        )
+    return number
+
+
+def optional_count(value: object, name: str) -> int | None:
+    """``value`` as a whole number >= 0, or None when not given."""
+    if value is None:
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or number != int(number):
+        raise QoveryInvalidInputError(
+            f"{name} must be a whole number >= 0, got {type(value).__name__} {value!r}."
+        )
+    return int(number)

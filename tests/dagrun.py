@@ -59,3 +59,15 @@ def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
         ti = dag_run.get_task_instance(task_id, session=session)
         assert ti is not None, f"no task instance {task_id}"
         return ti.xcom_pull(task_ids=task_id, key=key, session=session)
+
+
+def mapped_xcoms(dag_run: Any, task_id: str, key: str = "return_value") -> list[Any]:
+    """The XCom value of each mapped instance of ``task_id``, in map-index order."""
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        tis = [t for t in dag_run.get_task_instances(session=session) if t.task_id == task_id]
+        return [
+            ti.xcom_pull(task_ids=task_id, key=key, map_indexes=ti.map_index, session=session)
+            for ti in sorted(tis, key=lambda t: t.map_index)
+        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
 
 import pytest
@@ -143,3 +144,64 @@ def test_default_timeouts_are_longer_than_httpx_defaults() -> None:
 def test_bad_extras_are_configuration_errors(extra: dict[str, object], match: str) -> None:
     with pytest.raises(QoveryConfigurationError, match=match):
         ClientSettings.from_connection(host=None, port=None, password="t", extra=extra)
+
+
+@pytest.mark.parametrize("raw", ["abc\u200bdef", "\u201cabc\u201d", "\ufeffabc"])
+def test_tokens_with_invisible_or_typographic_characters_are_refused(raw: str) -> None:
+    with pytest.raises(QoveryConfigurationError, match="not plain ASCII"):
+        parse_token(raw)
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ({"max_retries": "inf"}, "max_retries"),
+        ({"read_timeout": "nan"}, "read_timeout"),
+        ({"retry_max_seconds": float("inf")}, "retry_max_seconds"),
+    ],
+)
+def test_non_finite_extras_are_refused(extra: dict[str, object], match: str) -> None:
+    with pytest.raises(QoveryConfigurationError, match=match):
+        ClientSettings.from_connection(host=None, port=None, password="t", extra=extra)
+
+
+def test_an_extra_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(QoveryConfigurationError, match="must be a JSON object"):
+        ClientSettings.from_connection(host=None, port=None, password="t", extra=[1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("host", ["api.qovery.com:abc", "https://api.qovery.com:99999x"])
+def test_a_port_that_is_not_a_number_is_refused(host: str) -> None:
+    with pytest.raises(QoveryConfigurationError, match="not a usable API URL"):
+        normalize_base_url(host, 443)
+
+
+def test_plain_http_to_another_host_needs_an_explicit_yes() -> None:
+    with pytest.raises(QoveryConfigurationError, match="unencrypted"):
+        ClientSettings.from_connection(
+            host="http://qovery-proxy.corp", port=None, password="t", extra={}
+        )
+    settings = ClientSettings.from_connection(
+        host="http://qovery-proxy.corp",
+        port=None,
+        password="t",
+        extra={"allow_insecure_http": True},
+    )
+    assert settings.base_url == "http://qovery-proxy.corp"
+
+
+def test_retry_after_reads_seconds_dates_and_rate_limit_resets() -> None:
+    import httpx
+
+    from qovery_airflow.client import retry_after_seconds
+
+    def wait(**headers: str) -> float | None:
+        return retry_after_seconds(httpx.Response(429, headers=headers), now=1_800_000_000.0)
+
+    assert wait(**{"Retry-After": "2"}) == 2.0
+    in_five_seconds = email.utils.formatdate(1_800_000_005, usegmt=True)
+    assert wait(**{"Retry-After": in_five_seconds}) == 5.0
+    assert wait(**{"X-RateLimit-Reset": "1800000030"}) == 30.0
+    assert wait(**{"X-RateLimit-Reset": "12"}) == 12.0  # seconds, as Qovery's sample reads it
+    assert wait(**{"X-RateLimit-Reset": "1799999000"}) is None  # past: back off instead
+    assert wait() is None

@@ -26,7 +26,7 @@ from qovery_airflow.testing import (
     Fault,
 )
 from tests.conftest import JWT_TOKEN, SLASH_PLUS_TOKEN, RunOutput, connection_json
-from tests.dagrun import run_dag, task_states, xcom
+from tests.dagrun import mapped_xcoms, run_dag, task_states, xcom
 
 STATUSES = r"/environment/[^/]+/statuses"
 
@@ -305,3 +305,90 @@ def test_connection_refused_is_retried_then_named(monkeypatch: pytest.MonkeyPatc
             __import__("qovery_airflow.endpoints").endpoints.list_organizations()
         )
     assert "ConnectError" in str(caught.value)
+
+
+def test_error_hints_say_whether_the_call_was_or_may_be_sent_again(
+    qovery_conn: FakeQoveryAPI,
+) -> None:
+    from qovery_airflow import endpoints
+    from qovery_airflow.errors import QoveryServerError
+
+    client = QoveryHook().client
+    qovery_conn.add_fault("GET", r"/organization", Fault.status(500))
+    with pytest.raises(QoveryServerError, match="Such errors are not retried"):
+        client.send(endpoints.list_organizations())
+    qovery_conn.add_fault("POST", r"/environment/[^/]+/deploy", Fault.status(502))
+    with pytest.raises(QoveryServerError, match="it may have reached Qovery"):
+        client.send(endpoints.deploy_environment(PRODUCTION_ENV_ID))
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_mapped_deferrable_deploys_each_keep_their_own_plan(qovery_conn: FakeQoveryAPI) -> None:
+    from qovery_airflow.testing import STAGING_ENV_ID
+
+    with DAG(dag_id="mapped_deploys", schedule=None) as dag:
+        QoveryDeployEnvironmentOperator.partial(
+            task_id="deploy", poll_interval=0.05, deferrable=True
+        ).expand(environment_id=[PRODUCTION_ENV_ID, STAGING_ENV_ID])
+    dag_run = run_dag(dag)
+    assert dag_run.state == "success", task_states(dag_run)
+    results = mapped_xcoms(dag_run, "deploy")
+    plans = {r["environment_id"]: r["plan"] for r in results}
+    assert [s["stage"] for s in plans[PRODUCTION_ENV_ID]] == [
+        "databases",
+        "jobs",
+        "backend",
+        "frontend",
+    ]
+    assert all(isinstance(stage, dict) for stage in plans[STAGING_ENV_ID])
+
+
+def test_a_failing_console_link_lookup_does_not_change_the_outcome(
+    qovery_conn: FakeQoveryAPI,
+) -> None:
+    """After the deployment ends the links are refreshed; that lookup failing is logged."""
+    import threading
+    from datetime import datetime, timezone
+
+    qovery_conn.configure(step_seconds=0.2)
+
+    class _TaskInstance:
+        start_date = datetime.now(timezone.utc)
+        map_index = -1
+
+        def xcom_push(self, key: str, value: Any) -> None:
+            pass
+
+    threading.Timer(
+        0.5, lambda: qovery_conn.add_fault("GET", r"/environment/[^/]+", *[Fault.status(500)] * 5)
+    ).start()
+    operator = QoveryDeployEnvironmentOperator(
+        task_id="deploy", environment_id=PRODUCTION_ENV_ID, poll_interval=0.1
+    )
+    result = operator.execute({"ti": _TaskInstance(), "task_state_store": None})  # type: ignore[arg-type]
+    assert result["outcome"] == "success"
+    assert len([r for r in qovery_conn.requests if r.path.endswith("/deploy")]) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"poll_interval": "soon"}, "poll_interval must be a number of seconds"),
+        ({"deployment_timeout": 0}, "deployment_timeout must be a number of seconds"),
+        ({"request_retries": "three"}, "request_retries must be a whole number"),
+        ({"request_retry_seconds": -1}, "request_retry_seconds must be a number"),
+    ],
+)
+def test_operator_arguments_are_checked_when_the_dag_is_parsed(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    from qovery_airflow.errors import QoveryInvalidInputError
+
+    with pytest.raises(QoveryInvalidInputError, match=message):
+        QoveryDeployEnvironmentOperator(task_id="d", environment_id=PRODUCTION_ENV_ID, **kwargs)
+    assert (
+        QoveryDeployEnvironmentOperator(
+            task_id="d", environment_id=PRODUCTION_ENV_ID, poll_interval="15"
+        ).poll_interval
+        == 15.0
+    )

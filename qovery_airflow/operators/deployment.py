@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from qovery_airflow.errors import (
     QoveryRequestRejectedError,
     QoveryServerError,
 )
-from qovery_airflow.ids import canonical_id, parse_rendered_structure
+from qovery_airflow.ids import canonical_id, parse_rendered_structure, positive_number
 from qovery_airflow.links import (
     LINKS_XCOM_KEY,
     QoveryDeploymentLink,
@@ -98,16 +99,14 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         self.project_id = project_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = deferrable
-        self.poll_interval = poll_interval
+        self.poll_interval = positive_number(poll_interval, "poll_interval")
         if isinstance(deployment_timeout, timedelta):
             deployment_timeout = deployment_timeout.total_seconds()
-        self.deployment_timeout = float(deployment_timeout)
+        self.deployment_timeout = positive_number(deployment_timeout, "deployment_timeout")
         self.cancel_on_timeout = cancel_on_timeout
         # BaseOperator already has a dry_run() method, hence another attribute name.
         self.plan_only = dry_run
         self._started: WatchSpec | None = None
-        if self.poll_interval <= 0 or self.deployment_timeout <= 0:
-            raise QoveryInvalidInputError("poll_interval and deployment_timeout must be positive.")
 
     # ----------------------------------------------------------------------------------
     # What subclasses decide
@@ -194,7 +193,8 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
             self._started = WatchSpec.from_dict(dict(event["watch"]))
         if event["status"] == "error":
             raise QoveryError(f"Waiting for the Qovery deployment failed: {event.get('message')}")
-        plan = context["ti"].xcom_pull(task_ids=self.task_id, key=PLAN_XCOM_KEY)
+        ti = context["ti"]
+        plan = ti.xcom_pull(task_ids=self.task_id, key=PLAN_XCOM_KEY, map_indexes=ti.map_index)
         return self._finish(context, event["status"], dict(event["result"] or {}), plan or [])
 
     def on_kill(self) -> None:
@@ -333,9 +333,12 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         if not environment_id:
             raise QoveryError(f"The deployment result names no environment: {result!r}")
         if result.get("execution_id"):
-            self._push_links(
-                context, self.hook.get_environment(environment_id), result["execution_id"]
-            )
+            try:
+                environment = self.hook.get_environment(environment_id)
+            except QoveryError as exc:  # the links are a convenience, never the outcome
+                self.log.warning("Could not update the console links: %s", exc)
+            else:
+                self._push_links(context, environment, result["execution_id"])
         outcome = result.get("outcome")
         if status == "timeout":
             cancelled = "it was left running (cancel_on_timeout=False)."
@@ -506,7 +509,7 @@ def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
     """Turn ``services`` into ``[{"id" or "name": ..., <version field>: str, ...}]``."""
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
         value = parse_rendered_structure(value, "services")
-    if isinstance(value, str | Mapping):
+    if isinstance(value, str | Mapping | uuid.UUID):
         value = [value]
     if not isinstance(value, Sequence) or not value:
         raise QoveryInvalidInputError(
@@ -518,6 +521,8 @@ def normalize_service_requests(value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             requests.append({"id": canonical_id(item, where)})
             continue
+        if "id" in item and "service_id" in item:
+            raise QoveryInvalidInputError(f"{where} has both 'id' and 'service_id'; keep one.")
         ident = item.get("id", item.get("service_id"))
         if (ident is None) == (item.get("name") is None):
             raise QoveryInvalidInputError(f"{where} needs an 'id' or a 'name' (one of them).")

@@ -11,7 +11,7 @@ from airflow.sdk import BaseOperator
 
 from qovery_airflow.errors import QoveryInvalidInputError, QoveryUnexpectedResponseError
 from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.ids import canonical_id, coerce_bool
+from qovery_airflow.ids import canonical_id, coerce_bool, optional_count, positive_number
 from qovery_airflow.models import DeploymentStage, find_service_stage
 
 if TYPE_CHECKING:
@@ -38,8 +38,12 @@ class QoveryBaseOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.qovery_conn_id = qovery_conn_id
-        self.request_retries = request_retries
-        self.request_retry_seconds = request_retry_seconds
+        self.request_retries = optional_count(request_retries, "request_retries")
+        self.request_retry_seconds = (
+            None
+            if request_retry_seconds is None
+            else positive_number(request_retry_seconds, "request_retry_seconds")
+        )
 
     @cached_property
     def hook(self) -> QoveryHook:

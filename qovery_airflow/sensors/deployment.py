@@ -18,7 +18,12 @@ from qovery_airflow.errors import (
     QoveryNotFoundError,
 )
 from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.ids import canonical_id, parse_rendered_structure
+from qovery_airflow.ids import (
+    canonical_id,
+    optional_count,
+    parse_rendered_structure,
+    positive_number,
+)
 from qovery_airflow.polling import ProgressLog, poll
 from qovery_airflow.statuses import Action, Outcome
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
@@ -76,8 +81,12 @@ class QoveryDeploymentSensor(BaseSensorOperator):
             ) from None
         self.deferrable = deferrable
         self.qovery_conn_id = qovery_conn_id
-        self.request_retries = request_retries
-        self.request_retry_seconds = request_retry_seconds
+        self.request_retries = optional_count(request_retries, "request_retries")
+        self.request_retry_seconds = (
+            None
+            if request_retry_seconds is None
+            else positive_number(request_retry_seconds, "request_retry_seconds")
+        )
         self._result: dict[str, Any] | None = None
         self._progress = ProgressLog(self.log)
 
