@@ -32,7 +32,7 @@ from qovery_airflow.links import (
 )
 from qovery_airflow.models import DeploymentStage, Environment, Service
 from qovery_airflow.names import pick_by_name
-from qovery_airflow.operators.deployment_stage import QoveryBaseOperator
+from qovery_airflow.operators.base import QoveryBaseOperator
 from qovery_airflow.polling import ProgressLog, cancel_call, poll
 from qovery_airflow.statuses import Action, Outcome, classify
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger

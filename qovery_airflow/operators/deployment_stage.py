@@ -4,78 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
-
 from qovery_airflow.errors import QoveryInvalidInputError, QoveryUnexpectedResponseError
-from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.ids import canonical_id, coerce_bool, optional_count, positive_number
+from qovery_airflow.ids import canonical_id, coerce_bool
 from qovery_airflow.models import DeploymentStage, find_service_stage
+from qovery_airflow.operators.base import QoveryBaseOperator, given
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-
-class QoveryBaseOperator(BaseOperator):
-    """Holds the connection settings and builds the hook lazily (no I/O at parse time).
-
-    :param qovery_conn_id: The Airflow connection of type ``qovery``.
-    :param request_retries: Retries of one request on 429, 502-504 and network errors;
-        default: the connection's ``max_retries`` (5).
-    :param request_retry_seconds: Total time one request may spend retrying; default: the
-        connection's ``retry_max_seconds`` (300).
-    """
-
-    def __init__(
-        self,
-        *,
-        qovery_conn_id: str = QoveryHook.default_conn_name,
-        request_retries: int | None = None,
-        request_retry_seconds: float | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.qovery_conn_id = qovery_conn_id
-        self.request_retries = optional_count(request_retries, "request_retries")
-        self.request_retry_seconds = (
-            None
-            if request_retry_seconds is None
-            else positive_number(request_retry_seconds, "request_retry_seconds")
-        )
-
-    @cached_property
-    def hook(self) -> QoveryHook:
-        return QoveryHook(
-            qovery_conn_id=self.qovery_conn_id,
-            max_retries=self.request_retries,
-            retry_max_seconds=self.request_retry_seconds,
-        )
-
-    def resolve_environment_id(
-        self, environment_id: Any, environment_name: Any, project_id: Any
-    ) -> str:
-        """The environment's id, from ``environment_id`` or a name within ``project_id``."""
-        if _given(environment_id):
-            if _given(environment_name):
-                raise QoveryInvalidInputError("Give environment_id or environment_name, not both.")
-            return canonical_id(environment_id, "environment_id")
-        if _given(environment_name):
-            if not _given(project_id):
-                raise QoveryInvalidInputError(
-                    "environment_name needs project_id: names are unique within a project."
-                )
-            project = canonical_id(project_id, "project_id")
-            return self.hook.find_environment(project, environment_name).id
-        raise QoveryInvalidInputError(
-            "The environment is missing: give environment_id, or project_id and environment_name."
-        )
-
-
-def _given(value: Any) -> bool:
-    """Whether a parameter was given (templates render a missing value as '')."""
-    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 class QoveryAttachStageOperator(QoveryBaseOperator):
@@ -165,25 +102,25 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
 
     def _service(self) -> tuple[str, str | None]:
         """The service's id, and its name when it was given by name."""
-        if _given(self.service_id) == _given(self.service_name):
+        if given(self.service_id) == given(self.service_name):
             if self.service_id is not None and self.service_name is None:
                 canonical_id(self.service_id, "service_id")  # says it rendered empty
             raise QoveryInvalidInputError("Give exactly one of service_id and service_name.")
-        if _given(self.service_id):
+        if given(self.service_id):
             return canonical_id(self.service_id, "service_id"), None
         service = self.hook.find_service(self._environment(), self.service_name)
         return service.id, service.name
 
     def _target_stage(self, service_id: str, skip: bool) -> str:
         """The stage to send: the given one, or for a skip the service's current stage."""
-        if _given(self.deployment_stage_id) and _given(self.deployment_stage_name):
+        if given(self.deployment_stage_id) and given(self.deployment_stage_name):
             raise QoveryInvalidInputError(
                 "Give deployment_stage_id or deployment_stage_name, not both."
             )
         wanted: str | None = None
-        if _given(self.deployment_stage_id):
+        if given(self.deployment_stage_id):
             wanted = canonical_id(self.deployment_stage_id, "deployment_stage_id")
-        elif _given(self.deployment_stage_name):
+        elif given(self.deployment_stage_name):
             environment_id = self._environment()
             wanted = self.hook.find_deployment_stage(environment_id, self.deployment_stage_name).id
         if not skip:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
@@ -18,12 +17,8 @@ from qovery_airflow.errors import (
     QoveryNotFoundError,
 )
 from qovery_airflow.hooks.qovery import QoveryHook
-from qovery_airflow.ids import (
-    canonical_id,
-    optional_count,
-    parse_rendered_structure,
-    positive_number,
-)
+from qovery_airflow.ids import canonical_id, parse_rendered_structure
+from qovery_airflow.operators.base import QoveryConnectionMixin
 from qovery_airflow.polling import ProgressLog, poll
 from qovery_airflow.statuses import Action, Outcome
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
@@ -33,7 +28,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class QoveryDeploymentSensor(BaseSensorOperator):
+class QoveryDeploymentSensor(QoveryConnectionMixin, BaseSensorOperator):
     """Wait until an environment, or some of its services, reaches a final state.
 
     Succeeds when the current (or last) deployment ended in the success state of
@@ -80,23 +75,9 @@ class QoveryDeploymentSensor(BaseSensorOperator):
                 f"action must be one of {choices}, got {action!r}."
             ) from None
         self.deferrable = deferrable
-        self.qovery_conn_id = qovery_conn_id
-        self.request_retries = optional_count(request_retries, "request_retries")
-        self.request_retry_seconds = (
-            None
-            if request_retry_seconds is None
-            else positive_number(request_retry_seconds, "request_retry_seconds")
-        )
+        self._set_connection(qovery_conn_id, request_retries, request_retry_seconds)
         self._result: dict[str, Any] | None = None
         self._progress = ProgressLog(self.log)
-
-    @cached_property
-    def hook(self) -> QoveryHook:
-        return QoveryHook(
-            qovery_conn_id=self.qovery_conn_id,
-            max_retries=self.request_retries,
-            retry_max_seconds=self.request_retry_seconds,
-        )
 
     def _spec(self, deadline: float | None = None) -> WatchSpec:
         ids = self.service_ids
