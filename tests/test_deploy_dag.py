@@ -323,7 +323,10 @@ def test_services_rendered_as_text_are_read_back(qovery_conn: FakeQoveryAPI) -> 
     }
 
 
-def test_deploy_services_example_dag(qovery_conn: FakeQoveryAPI) -> None:
+def test_deploy_services_example_dag(
+    qovery_conn: FakeQoveryAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOVERY_EXAMPLE_POLL_INTERVAL", "0.05")
     dag = load_example("qovery_deploy_services.py", "qovery_deploy_services")
     dag_run = run_dag(dag)
     assert dag_run.state == "success", task_states(dag_run)
