@@ -88,4 +88,5 @@ with DAG(
 
     snapshot >> skip >> deploy >> restore
     report(deploy.output)
-    restore.as_teardown(setups=snapshot)
+    # A failed restore fails the run too: the layout must not stay changed unnoticed.
+    restore.as_teardown(setups=snapshot, on_failure_fail_dagrun=True)

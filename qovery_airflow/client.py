@@ -303,10 +303,12 @@ def qovery_error_detail(response: httpx.Response) -> str:
             value = body.get(key)
             if isinstance(value, str) and value.strip():
                 return value.strip()[:500]
-    text = response.text.strip()
+    text = " ".join(response.text.split())
     if not text:
         return response.reason_phrase or "no message"
-    return text[:300] + ("..." if len(text) > 300 else "")
+    if text[:15].lower().startswith(("<!doctype", "<html")):
+        return f"an HTML page instead of Qovery's JSON ({response.reason_phrase or 'no reason'})"
+    return text[:200] + ("..." if len(text) > 200 else "")
 
 
 def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float | None:
@@ -344,6 +346,14 @@ def _error_for_status(call: ApiCall[Any], response: httpx.Response) -> QoveryAPI
         return QoveryAuthenticationError(call.method, call.path, status, detail)
     if status == 404:
         return QoveryResourceNotFoundError(call.method, call.path, status, detail)
+    if 300 <= status < 400:
+        return QoveryUnexpectedResponseError(
+            call.method,
+            call.path,
+            status,
+            f"a redirect to {response.headers.get('Location', 'nowhere')!r}",
+            hint="Check the connection's API URL: Qovery's API does not redirect.",
+        )
     if status == 429 or status >= 500:
         # A 429 or 503 means the request was turned away before Qovery acted on it.
         return _with_hint(
@@ -406,8 +416,17 @@ def _short(exc: Exception) -> str:
     return text[:300] + ("..." if len(text) > 300 else "")
 
 
-def _transport_error(call: ApiCall[Any], exc: httpx.HTTPError) -> QoveryServerError:
+def _transport_error(call: ApiCall[Any], exc: httpx.HTTPError) -> QoveryAPIError:
     """Classify an httpx failure; ``may_have_taken_effect`` says if the request left us."""
+    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        # Not transient: retrying cannot fix a certificate that does not verify.
+        return QoveryAPIError(
+            call.method,
+            call.path,
+            None,
+            f"the TLS certificate did not verify ({exc})",
+            hint="Check the API URL, or the CA bundle of this machine (SSL_CERT_FILE).",
+        )
     if isinstance(exc, httpx.TimeoutException):
         error: QoveryServerError = QoveryTimeoutError(
             call.method,

@@ -162,3 +162,23 @@ async def test_async_client_reads_the_same_settings(qovery_conn: FakeQoveryAPI) 
         stages = await client.send(endpoints.list_deployment_stages(PRODUCTION_ENV_ID))
         assert client.settings == hook.client.settings
     assert len(stages) == 4
+
+
+def test_a_redirect_is_an_error_about_the_api_url(qovery_conn: FakeQoveryAPI) -> None:
+    qovery_conn.add_fault(
+        "GET",
+        r"/organization",
+        Fault.status(301, body={"moved": True}, headers={"Location": "https://example.org/"}),
+    )
+    ok, message = QoveryHook().test_connection()
+    assert not ok
+    assert "a redirect to 'https://example.org/'" in message and "API URL" in message
+
+
+def test_an_html_error_page_is_summarised_not_pasted(qovery_conn: FakeQoveryAPI) -> None:
+    page = "<!DOCTYPE html>\n<html><body>\n<h1>502 Bad Gateway</h1>\n" + "x" * 5000
+    qovery_conn.add_fault("GET", r"/organization", *[Fault.status(500, body=page)])
+    ok, message = QoveryHook().test_connection()
+    assert not ok
+    assert "an HTML page instead of Qovery's JSON" in message
+    assert "xxxx" not in message

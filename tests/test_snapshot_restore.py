@@ -89,7 +89,7 @@ def test_snapshot_operator_pushes_the_stage_list(qovery_conn: FakeQoveryAPI) -> 
 @pytest.mark.parametrize(
     ("snapshot", "message"),
     [
-        ("not json", "snapshot is text but not JSON"),
+        ("not json", "snapshot is text that is neither JSON nor a Python literal"),
         ([], "non-empty list of stages"),
         ([{"name": "no id"}], "not a list of stages"),
         (

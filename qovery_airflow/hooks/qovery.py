@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseHook, Connection
-from airflow.sdk.log import mask_secret
+from airflow.sdk.log import amask_secret, mask_secret
 
 from qovery_airflow import endpoints
 from qovery_airflow.client import AsyncQoveryClient, ClientSettings, QoveryClient
@@ -60,16 +60,24 @@ class QoveryHook(BaseHook):
     def get_client_settings(self) -> ClientSettings:
         """Read the connection and return the settings of the HTTP client (token masked)."""
         conn = self.get_connection(self.qovery_conn_id)
-        return self._settings_from(conn, conn.extra_dejson)
+        if conn.password:
+            mask_secret(conn.password)
+        settings = self._settings_from(conn, conn.extra_dejson)
+        mask_secret(settings.token)
+        return settings
 
     async def aget_client_settings(self) -> ClientSettings:
         """Async twin of ``get_client_settings``, safe to call inside the triggerer."""
         conn = await self.aget_connection(self.qovery_conn_id)
-        return self._settings_from(conn, await conn.aextra_dejson())
+        # The async masker: the blocking one would call the supervisor from the event loop.
+        if conn.password:
+            await amask_secret(conn.password)
+        settings = self._settings_from(conn, await conn.aextra_dejson())
+        await amask_secret(settings.token)
+        return settings
 
     def _settings_from(self, conn: Connection, extra: dict[str, Any]) -> ClientSettings:
-        if conn.password:
-            mask_secret(conn.password)
+        """The client settings of ``conn``; the caller has masked the password already."""
         if conn.conn_type and conn.conn_type != self.conn_type:
             raise QoveryConfigurationError(
                 f"Connection {self.qovery_conn_id!r} has type {conn.conn_type!r}; "
@@ -82,7 +90,6 @@ class QoveryHook(BaseHook):
             extra=extra,
             conn_id=self.qovery_conn_id,
         )
-        mask_secret(settings.token)
         overrides: dict[str, Any] = {}
         if self.max_retries is not None:
             overrides["max_retries"] = int(self.max_retries)

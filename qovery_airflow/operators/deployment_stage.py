@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qovery_airflow.errors import QoveryInvalidInputError, QoveryUnexpectedResponseError
-from qovery_airflow.ids import canonical_id, coerce_bool
+from qovery_airflow.ids import canonical_id, coerce_bool, parse_rendered_structure
 from qovery_airflow.models import DeploymentStage, find_service_stage
 from qovery_airflow.operators.base import QoveryBaseOperator, given
 
@@ -95,7 +95,9 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         self.log.info("%s", describe_placement(stages, stage, service_id, skip, service_label))
         return [s.to_json_dict() for s in stages]
 
-    def _environment(self) -> str:
+    @cached_property
+    def _environment_id(self) -> str:
+        """The environment, looked up once when names are used."""
         return self.resolve_environment_id(
             self.environment_id, self.environment_name, self.project_id
         )
@@ -108,7 +110,7 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
             raise QoveryInvalidInputError("Give exactly one of service_id and service_name.")
         if given(self.service_id):
             return canonical_id(self.service_id, "service_id"), None
-        service = self.hook.find_service(self._environment(), self.service_name)
+        service = self.hook.find_service(self._environment_id, self.service_name)
         return service.id, service.name
 
     def _target_stage(self, service_id: str, skip: bool) -> str:
@@ -121,7 +123,7 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         if given(self.deployment_stage_id):
             wanted = canonical_id(self.deployment_stage_id, "deployment_stage_id")
         elif given(self.deployment_stage_name):
-            environment_id = self._environment()
+            environment_id = self._environment_id
             wanted = self.hook.find_deployment_stage(environment_id, self.deployment_stage_name).id
         if not skip:
             if wanted is None:
@@ -303,13 +305,7 @@ class QoveryRestoreDeploymentStagesOperator(QoveryBaseOperator):
 def parse_snapshot(value: Any) -> list[DeploymentStage]:
     """The snapshot as stage models, or a clear error naming what is wrong with it."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise QoveryInvalidInputError(
-                f"snapshot is text but not JSON: {value[:80]!r}. Pass the XCom value of "
-                "QoveryGetDeploymentStagesOperator (e.g. its .output)."
-            ) from None
+        value = parse_rendered_structure(value, "snapshot")
     if isinstance(value, dict) and "results" in value:
         value = value["results"]
     if not isinstance(value, list) or not value:

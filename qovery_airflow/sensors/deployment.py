@@ -110,6 +110,8 @@ class QoveryDeploymentSensor(QoveryConnectionMixin, BaseSensorOperator):
                 qovery_conn_id=self.qovery_conn_id,
                 poll_interval=self.poke_interval,
                 cancel_on_kill=False,
+                max_retries=self.request_retries,
+                retry_max_seconds=self.request_retry_seconds,
             ),
             method_name="execute_complete",
         )
@@ -118,10 +120,11 @@ class QoveryDeploymentSensor(QoveryConnectionMixin, BaseSensorOperator):
         spec = self._spec()
         observation = poll(self.hook.client, spec, None)
         if observation.missing_services:
-            known = ", ".join(f"{s.name or s.id}" for s in observation.services) or "none"
+            services = self.hook.list_services(spec.environment_id)
+            known = ", ".join(f"{s.name} ({s.id})" for s in services) or "none"
             raise QoveryNotFoundError(
                 f"Environment {spec.environment_id} has no service "
-                f"{', '.join(observation.missing_services)}; watched services found: {known}."
+                f"{', '.join(observation.missing_services)}. Its services: {known}."
             )
         self._progress.record(observation)
         if not observation.outcome.is_final:
