@@ -56,7 +56,9 @@ Safety = Literal["read", "idempotent", "once"]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How one request is retried; plain numbers so it can cross the trigger boundary."""
+    """How one request is retried: at most ``max_retries`` more attempts within
+    ``max_seconds``, waiting as Qovery asks (Retry-After) or with capped, jittered
+    exponential backoff from ``backoff_initial`` up to ``backoff_max`` seconds."""
 
     max_retries: int = 5
     max_seconds: float = 300.0
