@@ -69,7 +69,8 @@ def main() -> int:
 
         conf = json.dumps({"skip_services": ["web"]})
         print(f"\n$ airflow dags test qovery_release --conf '{conf}'")
-        print("  (snapshot stages, skip web, deploy deferrably, restore the stages)")
+        print("  (snapshot stages, skip web, deploy deferrably, restore the stages;")
+        print("   worker is still skipped from the DAG above, so it stays out too)")
         release = ["airflow", "dags", "test", "qovery_release", "--conf", conf]
         ok = _run(release, env, home, "release") and ok
         print(_release_summary(url))
@@ -215,13 +216,17 @@ def _release_summary(url: str) -> str:
     names = _names(url)
     env = status["environment"]
     execution = env.get("last_deployment_id")
-    rows = [f"  environment: {env['state']} (deployment {execution})"]
+    rows = [
+        f"  environment: {env['state']} (this release is deployment {execution})",
+        f"  {'service':<12} {'in this release':<28} {'state':<10} last deployed by",
+    ]
     for kind in ("databases", "jobs", "applications", "containers", "helms", "terraforms"):
         for service in status.get(kind) or []:
             part = service.get("execution_id") == execution
             rows.append(
-                f"  {names.get(service['id'], service['id']):<12} {service['state']:<10} "
-                + ("deployed in this release" if part else "left out (skipped)")
+                f"  {names.get(service['id'], service['id']):<12} "
+                f"{'deployed' if part else 'left out (it was skipped)':<28} "
+                f"{service['state']:<10} {service.get('execution_id')}"
             )
     return "\n".join(rows)
 
