@@ -25,6 +25,17 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def describe(self) -> str:
+        """The fault in the command line's words, e.g. ``429:retry-after=2``."""
+        if self.kind == "status":
+            extra = "".join(f":{k.lower()}={v}" for k, v in self.headers.items())
+            return f"{self.status_code}{extra}"
+        if self.kind == "latency":
+            return f"latency={self.seconds:g}"
+        if self.kind in ("not_json", "empty"):
+            return f"{self.kind.replace('_', '-')}={self.status_code}"
+        return self.kind
+
     @classmethod
     def status(cls, code: int, body: Any = None, headers: dict[str, str] | None = None) -> Fault:
         """Answer `code` instead; `body` None gives a Qovery-like error JSON."""
@@ -136,7 +147,7 @@ class FaultBook:
                 {
                     "method": rule.method,
                     "path": rule.pattern.pattern,
-                    "faults": [fault.kind for fault in rule.faults],
+                    "faults": [fault.describe() for fault in rule.faults],
                 }
                 for rule in self._rules
                 if rule.faults
