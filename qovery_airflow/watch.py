@@ -9,7 +9,7 @@ builds the result that lands in XCom, the same whether the task deferred or not.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -43,7 +43,9 @@ class WatchSpec:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> WatchSpec:
-        return cls(**values)
+        """Rebuild a spec; keys another version of the provider wrote are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
 
     def seconds_left(self, now: float | None = None) -> float | None:
         if self.deadline is None:
