@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import ipaddress
 import json
 import logging
 import math
+import os
 import random
 import re
 import time
@@ -133,7 +135,33 @@ class ClientSettings:
             "verify": self.verify_ssl,
             "follow_redirects": False,
             "trust_env": True,
+            "mounts": _no_proxy_mounts(self.base_url, os.environ),
         }
+
+
+def _no_proxy_mounts(base_url: str, environ: Mapping[str, str]) -> dict[str, None]:
+    """Bypass proxies for an API address inside a ``NO_PROXY`` network such as 10.0.0.0/8.
+
+    httpx reads ``NO_PROXY`` itself but matches a CIDR entry only against its first
+    address; mounting the API's own address with no transport override makes httpx use
+    its direct transport for it.
+    """
+    host = urlsplit(base_url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return {}  # a name: matching it against networks would need DNS
+    entries = (environ.get("NO_PROXY") or environ.get("no_proxy") or "").split(",")
+    for entry in (e.strip() for e in entries):
+        if "/" not in entry:
+            continue
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue
+        if address.version == network.version and address in network:
+            return {f"all://{host if address.version == 4 else f'[{host}]'}": None}
+    return {}
 
 
 def normalize_base_url(

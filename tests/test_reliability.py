@@ -392,3 +392,20 @@ def test_operator_arguments_are_checked_when_the_dag_is_parsed(
         ).poll_interval
         == 15.0
     )
+
+
+async def test_a_no_proxy_network_covers_the_api_address(
+    qovery_conn: FakeQoveryAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``127.0.0.0/8`` alone (no exact address) must keep the dead proxy out of the way."""
+    from qovery_airflow import endpoints
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "10.0.0.0/8,127.0.0.0/8")
+    _use(monkeypatch, connection_json(qovery_conn.url, max_retries=0))
+    hook = QoveryHook()
+    assert len(hook.list_deployment_stages(PRODUCTION_ENV_ID)) == 4
+    async with await hook.aget_client() as client:
+        stages = await client.send(endpoints.list_deployment_stages(PRODUCTION_ENV_ID))
+    assert len(stages) == 4
