@@ -7,6 +7,7 @@ deployment is watched the same way in every mode.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from qovery_airflow import endpoints
@@ -17,44 +18,74 @@ from qovery_airflow.statuses import classify, is_queued
 from qovery_airflow.watch import Observation, WatchSpec, observe
 
 
-def _request_status_call(
-    spec: WatchSpec, statuses: EnvironmentStatuses, previous: Observation | None
-) -> ApiCall[DeploymentRequestStatus] | None:
-    """Ask about this task's deployment request while its run is not recognised yet, and
-    whenever the environment shows another run than this task's (then the request's own
-    status tells how this task's run ended)."""
+def _known_run(spec: WatchSpec, previous: Observation | None) -> str | None:
+    """The execution id of this task's run, once an earlier poll recognised it."""
+    if spec.has_baseline and previous is not None and previous.new_run_seen:
+        return previous.execution_id
+    return None
+
+
+def _shows_another_run(statuses: EnvironmentStatuses, known: str | None) -> bool:
+    return known is not None and statuses.environment.last_deployment_id != known
+
+
+def _request_call(spec: WatchSpec) -> ApiCall[DeploymentRequestStatus] | None:
     if spec.deployment_request_id is None:
-        return None
-    known = previous.execution_id if previous is not None and previous.new_run_seen else None
-    if known is not None and statuses.environment.last_deployment_id == known:
         return None
     return endpoints.get_deployment_request_status(spec.deployment_request_id)
 
 
 def poll(client: QoveryClient, spec: WatchSpec, previous: Observation | None) -> Observation:
-    statuses = client.send(endpoints.get_environment_statuses(spec.environment_id))
-    request_call = _request_status_call(spec, statuses, previous)
+    """Read the environment's statuses and, while needed, this task's deployment request.
+
+    Until the task's run is recognised, the request is read *before* the statuses: a
+    request seen running then is surely the run the statuses show, never one that ended
+    just before it started. Once recognised, the request is read only when the
+    environment shows another run (then the request tells how this task's run ended).
+    """
+    known = _known_run(spec, previous)
+    request_call = _request_call(spec)
     request_status = None
-    if request_call is not None:
-        try:
-            request_status = client.send(request_call)
-        except QoveryAPIError as exc:
-            logging.getLogger(__name__).debug("Deployment request status unavailable: %s", exc)
+    if request_call is not None and known is None:
+        request_status = _optional(lambda: client.send(request_call))
+    statuses = client.send(endpoints.get_environment_statuses(spec.environment_id))
+    if _shows_another_run(statuses, known) and request_call is not None:
+        request_status = _optional(lambda: client.send(request_call))
     return observe(spec, statuses, request_status, previous)
 
 
 async def apoll(
     client: AsyncQoveryClient, spec: WatchSpec, previous: Observation | None
 ) -> Observation:
-    statuses = await client.send(endpoints.get_environment_statuses(spec.environment_id))
-    request_call = _request_status_call(spec, statuses, previous)
+    """Async twin of ``poll``, in the same order."""
+    known = _known_run(spec, previous)
+    request_call = _request_call(spec)
     request_status = None
-    if request_call is not None:
-        try:
-            request_status = await client.send(request_call)
-        except QoveryAPIError as exc:
-            logging.getLogger(__name__).debug("Deployment request status unavailable: %s", exc)
+    if request_call is not None and known is None:
+        request_status = await _aoptional(client.send(request_call))
+    statuses = await client.send(endpoints.get_environment_statuses(spec.environment_id))
+    if _shows_another_run(statuses, known) and request_call is not None:
+        request_status = await _aoptional(client.send(request_call))
     return observe(spec, statuses, request_status, previous)
+
+
+def _optional(read: Callable[[], DeploymentRequestStatus]) -> DeploymentRequestStatus | None:
+    """The request's status, or None where Qovery does not give it (the endpoint is young)."""
+    try:
+        return read()
+    except QoveryAPIError as exc:
+        logging.getLogger(__name__).debug("Deployment request status unavailable: %s", exc)
+        return None
+
+
+async def _aoptional(
+    read: Awaitable[DeploymentRequestStatus],
+) -> DeploymentRequestStatus | None:
+    try:
+        return await read
+    except QoveryAPIError as exc:
+        logging.getLogger(__name__).debug("Deployment request status unavailable: %s", exc)
+        return None
 
 
 def _cancel_for(

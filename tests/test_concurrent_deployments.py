@@ -40,10 +40,18 @@ def _someone_else_deploys(api_ids: list[str]) -> str:
 
 
 def test_a_run_queued_before_ours_is_not_taken_for_ours(qovery_conn: FakeQoveryAPI) -> None:
-    qovery_conn.configure(step_seconds=0.3)
+    # Wide steps keep the race windows wide on a loaded machine: the other run waits in
+    # the queue for 1 s (our baseline is read then), runs from 1 s to about 4 s.
+    qovery_conn.configure(step_seconds=1.0)
     _someone_else_deploys([SERVICE_API_ID, SERVICE_WEB_ID])
-    # Once the other run is under way, the next deployment of api (ours) fails.
-    threading.Timer(0.5, lambda: qovery_conn.fail_service(SERVICE_API_ID, times=1)).start()
+
+    def fail_our_run() -> None:
+        # The other run started after one step (1 s); reading the fake settles its plan,
+        # so the failure set next can only apply to api's next deployment: ours.
+        qovery_conn.service(SERVICE_API_ID)
+        qovery_conn.fail_service(SERVICE_API_ID, times=1)
+
+    threading.Timer(1.5, fail_our_run).start()
     operator = QoveryDeployServicesOperator(
         task_id="deploy",
         environment_id=PRODUCTION_ENV_ID,
