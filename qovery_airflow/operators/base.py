@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -59,21 +60,44 @@ class QoveryBaseOperator(QoveryConnectionMixin, BaseOperator):
         super().__init__(**kwargs)
         self._set_connection(qovery_conn_id, request_retries, request_retry_seconds)
 
-    def resolve_environment_id(
-        self, environment_id: Any, environment_name: Any, project_id: Any
-    ) -> str:
-        """The environment's id, from ``environment_id`` or a name within ``project_id``."""
-        if given(environment_id):
-            if given(environment_name):
+
+class QoveryEnvironmentOperator(QoveryBaseOperator):
+    """Base of the operators that act on one environment, given by id or by name.
+
+    :param environment_id: The environment's id (templated).
+    :param environment_name: Or its name (templated), with ``project_id`` (templated):
+        names are unique within a project and compare case-insensitively, as in Qovery.
+    """
+
+    template_fields: Sequence[str] = ("environment_id", "environment_name", "project_id")
+
+    def __init__(
+        self,
+        *,
+        environment_id: Any = None,
+        environment_name: Any = None,
+        project_id: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.environment_id = environment_id
+        self.environment_name = environment_name
+        self.project_id = project_id
+
+    @cached_property
+    def resolved_environment_id(self) -> str:
+        """The environment's id, checked, or looked up once by name (after rendering)."""
+        if given(self.environment_id):
+            if given(self.environment_name):
                 raise QoveryInvalidInputError("Give environment_id or environment_name, not both.")
-            return canonical_id(environment_id, "environment_id")
-        if given(environment_name):
-            if not given(project_id):
+            return canonical_id(self.environment_id, "environment_id")
+        if given(self.environment_name):
+            if not given(self.project_id):
                 raise QoveryInvalidInputError(
                     "environment_name needs project_id: names are unique within a project."
                 )
-            project = canonical_id(project_id, "project_id")
-            return self.hook.find_environment(project, environment_name).id
+            project = canonical_id(self.project_id, "project_id")
+            return self.hook.find_environment(project, self.environment_name).id
         raise QoveryInvalidInputError(
             "The environment is missing: give environment_id, or project_id and environment_name."
         )

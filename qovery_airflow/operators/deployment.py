@@ -32,7 +32,7 @@ from qovery_airflow.links import (
 )
 from qovery_airflow.models import DeploymentStage, Environment, Service
 from qovery_airflow.names import pick_by_name
-from qovery_airflow.operators.base import QoveryBaseOperator
+from qovery_airflow.operators.base import QoveryEnvironmentOperator
 from qovery_airflow.polling import ProgressLog, cancel_call, poll
 from qovery_airflow.statuses import Action, Outcome, classify
 from qovery_airflow.triggers.deployment import QoveryDeploymentTrigger
@@ -68,13 +68,12 @@ _BODY_LIST = {
 }
 
 
-class _QoveryDeployBaseOperator(QoveryBaseOperator):
+class _QoveryDeployBaseOperator(QoveryEnvironmentOperator):
     """Plan, trigger, then wait (blocking or deferred) for one environment's deployment.
 
     Subclasses say what to deploy (``_trigger``) and which services to watch.
     """
 
-    template_fields: Sequence[str] = ("environment_id", "environment_name", "project_id")
     action = Action.DEPLOY
     operator_extra_links = (QoveryEnvironmentLink(), QoveryDeploymentLink())
     ui_color = "#a29bfe"
@@ -82,9 +81,6 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
     def __init__(
         self,
         *,
-        environment_id: Any = None,
-        environment_name: Any = None,
-        project_id: Any = None,
         wait_for_completion: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 15.0,
@@ -94,9 +90,6 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.environment_id = environment_id
-        self.environment_name = environment_name
-        self.project_id = project_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = deferrable
         self.poll_interval = positive_number(poll_interval, "poll_interval")
@@ -134,9 +127,7 @@ class _QoveryDeployBaseOperator(QoveryBaseOperator):
         # The link buttons read this key after every try; start it empty.
         context["ti"].xcom_push(key=LINKS_XCOM_KEY, value={})
         self._check_request()
-        environment_id = self.resolve_environment_id(
-            self.environment_id, self.environment_name, self.project_id
-        )
+        environment_id = self.resolved_environment_id
 
         environment = self.hook.get_environment(environment_id)
         services = self.hook.list_services(environment_id)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qovery_airflow.errors import QoveryInvalidInputError, QoveryUnexpectedResponseError
 from qovery_airflow.ids import canonical_id, coerce_bool, parse_rendered_structure
 from qovery_airflow.models import DeploymentStage, find_service_stage
-from qovery_airflow.operators.base import QoveryBaseOperator, given
+from qovery_airflow.operators.base import (
+    QoveryBaseOperator,
+    QoveryEnvironmentOperator,
+    given,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class QoveryAttachStageOperator(QoveryBaseOperator):
+class QoveryAttachStageOperator(QoveryEnvironmentOperator):
     """Skip a service in its deployment stage, or move it to a stage and un-skip it.
 
     Calls ``PUT /deploymentStage/{deploymentStageId}/service/{serviceId}``.
@@ -55,9 +58,7 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         "deployment_stage_id",
         "deployment_stage_name",
         "is_skipped",
-        "environment_id",
-        "environment_name",
-        "project_id",
+        *QoveryEnvironmentOperator.template_fields,
     )
     ui_color = "#b5b2ff"
 
@@ -69,9 +70,6 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         deployment_stage_id: Any = None,
         deployment_stage_name: Any = None,
         is_skipped: Any = False,
-        environment_id: Any = None,
-        environment_name: Any = None,
-        project_id: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -80,9 +78,6 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         self.deployment_stage_id = deployment_stage_id
         self.deployment_stage_name = deployment_stage_name
         self.is_skipped = is_skipped
-        self.environment_id = environment_id
-        self.environment_name = environment_name
-        self.project_id = project_id
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         skip = coerce_bool(self.is_skipped, "is_skipped")
@@ -95,13 +90,6 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         self.log.info("%s", describe_placement(stages, stage, service_id, skip, service_label))
         return [s.to_json_dict() for s in stages]
 
-    @cached_property
-    def _environment_id(self) -> str:
-        """The environment, looked up once when names are used."""
-        return self.resolve_environment_id(
-            self.environment_id, self.environment_name, self.project_id
-        )
-
     def _service(self) -> tuple[str, str | None]:
         """The service's id, and its name when it was given by name."""
         if given(self.service_id) == given(self.service_name):
@@ -110,7 +98,7 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
             raise QoveryInvalidInputError("Give exactly one of service_id and service_name.")
         if given(self.service_id):
             return canonical_id(self.service_id, "service_id"), None
-        service = self.hook.find_service(self._environment_id, self.service_name)
+        service = self.hook.find_service(self.resolved_environment_id, self.service_name)
         return service.id, service.name
 
     def _target_stage(self, service_id: str, skip: bool) -> str:
@@ -123,7 +111,7 @@ class QoveryAttachStageOperator(QoveryBaseOperator):
         if given(self.deployment_stage_id):
             wanted = canonical_id(self.deployment_stage_id, "deployment_stage_id")
         elif given(self.deployment_stage_name):
-            environment_id = self._environment_id
+            environment_id = self.resolved_environment_id
             wanted = self.hook.find_deployment_stage(environment_id, self.deployment_stage_name).id
         if not skip:
             if wanted is None:
@@ -195,7 +183,7 @@ def _stage_label(stage: DeploymentStage) -> str:
     return f"{stage.name!r}" if stage.name else stage.id
 
 
-class QoveryGetDeploymentStagesOperator(QoveryBaseOperator):
+class QoveryGetDeploymentStagesOperator(QoveryEnvironmentOperator):
     """Push an environment's deployment stages, in order, to XCom (a snapshot).
 
     The value has the same shape as ``QoveryAttachStageOperator``'s and is what
@@ -208,26 +196,10 @@ class QoveryGetDeploymentStagesOperator(QoveryBaseOperator):
     .. seealso:: docs/operators/snapshot-restore.md
     """
 
-    template_fields: Sequence[str] = ("environment_id", "environment_name", "project_id")
     ui_color = "#b5b2ff"
 
-    def __init__(
-        self,
-        *,
-        environment_id: Any = None,
-        environment_name: Any = None,
-        project_id: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.environment_id = environment_id
-        self.environment_name = environment_name
-        self.project_id = project_id
-
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        environment_id = self.resolve_environment_id(
-            self.environment_id, self.environment_name, self.project_id
-        )
+        environment_id = self.resolved_environment_id
         stages = self.hook.list_deployment_stages(environment_id)
         skipped = sum(e.is_skipped for s in stages for e in s.services)
         self.log.info(
