@@ -71,3 +71,22 @@ def mapped_xcoms(dag_run: Any, task_id: str, key: str = "return_value") -> list[
             ti.xcom_pull(task_ids=task_id, key=key, map_indexes=ti.map_index, session=session)
             for ti in sorted(tis, key=lambda t: t.map_index)
         ]
+
+
+class _BareTaskInstance:
+    """The little of a task instance the operators use when called outside a DAG run."""
+
+    def __init__(self) -> None:
+        from datetime import datetime, timezone
+
+        self.start_date = datetime.now(timezone.utc)
+        self.map_index = -1
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def bare_task_context() -> Any:
+    """A context for calling ``operator.execute()`` directly, where exact timing matters."""
+    return {"ti": _BareTaskInstance(), "task_state_store": None}

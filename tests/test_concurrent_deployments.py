@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any
 
 import pytest
 
@@ -14,22 +12,7 @@ from qovery_airflow.errors import QoveryDeploymentFailedError, QoveryDeploymentT
 from qovery_airflow.hooks.qovery import QoveryHook
 from qovery_airflow.operators.deployment import QoveryDeployServicesOperator
 from qovery_airflow.testing import PRODUCTION_ENV_ID, SERVICE_API_ID, SERVICE_WEB_ID, FakeQoveryAPI
-
-
-class _TaskInstance:
-    """The little of a task instance the operators use outside a DAG run."""
-
-    def __init__(self) -> None:
-        self.start_date = datetime.now(timezone.utc)
-        self.map_index = -1
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-
-def _context() -> Any:
-    return {"ti": _TaskInstance(), "task_state_store": None}
+from tests.dagrun import bare_task_context
 
 
 def _someone_else_deploys(api_ids: list[str]) -> str:
@@ -59,7 +42,7 @@ def test_a_run_queued_before_ours_is_not_taken_for_ours(qovery_conn: FakeQoveryA
         poll_interval=0.1,
     )
     with pytest.raises(QoveryDeploymentFailedError) as caught:
-        operator.execute(_context())
+        operator.execute(bare_task_context())
     result = caught.value.result
     assert result is not None
     assert result["execution_id"].endswith("-3")  # ours is the third run, not the second
@@ -78,7 +61,7 @@ def test_giving_up_while_queued_cancels_only_our_request(qovery_conn: FakeQovery
         deployment_timeout=1.0,
     )
     with pytest.raises(QoveryDeploymentTimeoutError, match="it was cancelled"):
-        operator.execute(_context())
+        operator.execute(bare_task_context())
 
     hook = QoveryHook()
     ours = operator._started.deployment_request_id  # type: ignore[union-attr]

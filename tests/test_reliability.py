@@ -26,7 +26,7 @@ from qovery_airflow.testing import (
     Fault,
 )
 from tests.conftest import JWT_TOKEN, SLASH_PLUS_TOKEN, RunOutput, connection_json
-from tests.dagrun import mapped_xcoms, run_dag, task_states, xcom
+from tests.dagrun import bare_task_context, mapped_xcoms, run_dag, task_states, xcom
 
 STATUSES = r"/environment/[^/]+/statuses"
 
@@ -333,16 +333,8 @@ def test_a_failing_console_link_lookup_does_not_change_the_outcome(
 ) -> None:
     """After the deployment ends the links are refreshed; that lookup failing is logged."""
     import threading
-    from datetime import datetime, timezone
 
     qovery_conn.configure(step_seconds=0.2)
-
-    class _TaskInstance:
-        start_date = datetime.now(timezone.utc)
-        map_index = -1
-
-        def xcom_push(self, key: str, value: Any) -> None:
-            pass
 
     threading.Timer(
         0.5, lambda: qovery_conn.add_fault("GET", r"/environment/[^/]+", *[Fault.status(500)] * 5)
@@ -350,7 +342,7 @@ def test_a_failing_console_link_lookup_does_not_change_the_outcome(
     operator = QoveryDeployEnvironmentOperator(
         task_id="deploy", environment_id=PRODUCTION_ENV_ID, poll_interval=0.1
     )
-    result = operator.execute({"ti": _TaskInstance(), "task_state_store": None})  # type: ignore[arg-type]
+    result = operator.execute(bare_task_context())
     assert result["outcome"] == "success"
     assert len([r for r in qovery_conn.requests if r.path.endswith("/deploy")]) == 1
 
