@@ -106,7 +106,9 @@ def test_a_failed_service_fails_the_task_with_its_log(
 @BOTH_MODES
 def test_recap_is_a_failure(qovery_conn: FakeQoveryAPI, deferrable: bool) -> None:
     qovery_conn.configure(step_seconds=0.3)
-    _script_after_start(qovery_conn, {"state": "RECAP", "last_deployment_state": "RECAP"})
+    # Repeated: a read at the very moment the run leaves the queue is not attributed to
+    # the task yet (its request was still queued a moment before), so one may go unseen.
+    _script_after_start(qovery_conn, *[{"state": "RECAP", "last_deployment_state": "RECAP"}] * 3)
     dag_run = run_dag(_deploy_dag("deploy_recap", deferrable=deferrable))
     assert dag_run.state == "failed"
 
